@@ -1,0 +1,42 @@
+"""Every page needs a password and a verified second factor, except an explicit allow-list."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+API_NAMESPACE = "api"
+
+
+class SecondFactorRequiredMiddleware:
+    """Refuses every view not in PUBLIC_URL_NAMES to a user without a verified factor.
+
+    Unauthenticated visitors go to the login page; a user who has given the
+    password but not the second factor goes to the verification (or forced
+    enrolment) page. API views are left to DRF's permission classes, which
+    demand a verified session or a scoped token.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if name in settings.PUBLIC_URL_NAMES:
+            return None
+        if match and API_NAMESPACE in match.namespaces:
+            return None
+        user = request.user
+        query = urlencode({"next": request.get_full_path()})
+        if not user.is_authenticated:
+            return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
+        if name in settings.PRE_OTP_URL_NAMES:
+            return None
+        if not user.is_verified():
+            return redirect(f"{reverse('examens:otp-verify')}?{query}")
+        return None

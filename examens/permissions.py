@@ -1,0 +1,141 @@
+"""Access gates for the registry: one function per object kind, one condition per line.
+
+A member sees and changes only what belongs to their organisation; a
+municipality sees only its own residents; the agency (DUO) sees all. Gates
+raise Http404 both for "absent" and "not yours", so that ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Candidate, ExamCentre, Membership, Organisation, Role, Room, User
+
+CANDIDATE_VIEW_ROLES = {Role.PLANNER, Role.EXAMINER, Role.OFFICER, Role.ADMIN}
+CANDIDATE_CHANGE_ROLES = {Role.OFFICER, Role.ADMIN}
+CENTRE_CHANGE_ROLES = {Role.PLANNER, Role.ADMIN}
+# Who may record which decision: the agency decides exemptions and extensions,
+# the municipality steps down; both record accommodation needs.
+DECISION_KINDS_BY_ORGANISATION_KIND = {
+    Organisation.Kind.AGENCY: {"exemption", "term_extension", "accommodation", "step_down"},
+    Organisation.Kind.MUNICIPALITY: {"step_down", "accommodation"},
+    Organisation.Kind.PROVIDER: set(),
+}
+
+
+def memberships(user: User, roles: set[str] | None = None) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    qs = Membership.objects.filter(user=user)
+    if roles is not None:
+        qs = qs.filter(role__in=roles)
+    return qs
+
+
+def organisations_for(user: User, roles: set[str] | None = None) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=memberships(user, roles).values("organisation_id"))
+
+
+def is_agency_member(user: User, roles: set[str] | None = None) -> bool:
+    return memberships(user, roles).filter(organisation__kind=Organisation.Kind.AGENCY).exists()
+
+
+def visible_candidates(
+    user: User, *, roles: set[str] = CANDIDATE_VIEW_ROLES
+) -> QuerySet[Candidate]:
+    """The candidates `user` may see in any of `roles`.
+
+    Agency members see everyone; municipality members their own residents;
+    provider members the residents of the municipalities that contracted them.
+    """
+    if is_agency_member(user, roles):
+        return Candidate.objects.all()
+    orgs = organisations_for(user, roles)
+    municipalities = Q(municipality__in=orgs.filter(kind=Organisation.Kind.MUNICIPALITY))
+    contracting = Q(municipality__providers__in=orgs.filter(kind=Organisation.Kind.PROVIDER))
+    return Candidate.objects.filter(municipalities | contracting).distinct()
+
+
+def candidate_for_viewer(user: User, candidate_id: int) -> Candidate:
+    try:
+        return visible_candidates(user).get(pk=candidate_id)
+    except (Candidate.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def candidate_for_editor(user: User, candidate_id: int) -> Candidate:
+    try:
+        return visible_candidates(user, roles=CANDIDATE_CHANGE_ROLES).get(pk=candidate_id)
+    except (Candidate.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def decision_kinds_for(user: User, candidate: Candidate) -> set[str]:
+    """Which kinds of decision `user` may record for `candidate` (empty: none)."""
+    kinds: set[str] = set()
+    for membership in memberships(user, CANDIDATE_CHANGE_ROLES).select_related("organisation"):
+        org = membership.organisation
+        if org.kind == Organisation.Kind.MUNICIPALITY and org.pk != candidate.municipality_id:
+            continue
+        kinds |= DECISION_KINDS_BY_ORGANISATION_KIND[org.kind]
+    return kinds
+
+
+def visible_centres(user: User, roles: set[str] | None = None) -> QuerySet[ExamCentre]:
+    """Centres of the user's organisations; the agency's members see every centre."""
+    if is_agency_member(user, roles):
+        return ExamCentre.objects.all()
+    return ExamCentre.objects.filter(organisation__in=organisations_for(user, roles))
+
+
+def centre_for_viewer(user: User, centre_id: int) -> ExamCentre:
+    try:
+        return visible_centres(user).get(pk=centre_id)
+    except (ExamCentre.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def centre_for_editor(user: User, centre_id: int) -> ExamCentre:
+    """Only members of the centre's own organisation change it (the agency included)."""
+    try:
+        return ExamCentre.objects.filter(
+            organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)
+        ).get(pk=centre_id)
+    except (ExamCentre.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def room_for_editor(user: User, room_id: int) -> Room:
+    try:
+        return Room.objects.filter(
+            centre__organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)
+        ).get(pk=room_id)
+    except (Room.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def organisation_for_admin(user: User, organisation_id: int) -> Organisation:
+    try:
+        return organisations_for(user, {Role.ADMIN}).get(pk=organisation_id)
+    except (Organisation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def deciding_organisation(user: User, candidate: Candidate, kind: str) -> Organisation:
+    """The organisation in whose name `user` records a `kind` decision for `candidate`.
+
+    The agency comes first where it may decide; otherwise the candidate's own
+    municipality. Raises Http404 when the user may not record this kind.
+    """
+    for membership in (
+        memberships(user, CANDIDATE_CHANGE_ROLES)
+        .select_related("organisation")
+        .order_by("organisation__kind")
+    ):
+        org = membership.organisation
+        if org.kind == Organisation.Kind.MUNICIPALITY and org.pk != candidate.municipality_id:
+            continue
+        if kind in DECISION_KINDS_BY_ORGANISATION_KIND[org.kind]:
+            return org
+    raise Http404

@@ -1,0 +1,59 @@
+"""Reads of the registry that views and other apps rely on."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Candidate, Decision, Membership, Role, User
+from .permissions import visible_candidates
+
+
+def roles_of(user: User) -> list[Membership]:
+    """The user's memberships with their organisations, for the home page."""
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name", "role")
+    )
+
+
+def search_candidates(
+    user: User, *, query: str = "", municipality_id: int | None = None
+) -> QuerySet[Candidate]:
+    """Candidates `user` may see, filtered by name and municipality; never by BSN here."""
+    qs = visible_candidates(user).select_related("municipality", "route__regime")
+    for word in query.split():
+        qs = qs.filter(family_name__icontains=word) | qs.filter(given_names__icontains=word)
+    if municipality_id:
+        qs = qs.filter(municipality_id=municipality_id)
+    return qs.order_by("family_name", "given_names", "pk")
+
+
+def candidates_with_term_ending(user: User, *, within_days: int = 180) -> QuerySet[Candidate]:
+    """Visible candidates whose term ends within `within_days` (the people at risk)."""
+    today = timezone.localdate()
+    return (
+        visible_candidates(user, roles={Role.OFFICER, Role.ADMIN})
+        .filter(term_end__gte=today, term_end__lte=today + datetime.timedelta(days=within_days))
+        .select_related("municipality", "route")
+        .order_by("term_end")
+    )
+
+
+def decisions_of(candidate: Candidate) -> QuerySet[Decision]:
+    return candidate.decisions.select_related("component", "decided_by", "decided_for")
+
+
+def active_accommodations(candidate: Candidate) -> tuple[set[str], int]:
+    """The candidate's accommodation needs and extra minutes from active decisions."""
+    needs: set[str] = set()
+    minutes = 0
+    for decision in candidate.decisions.filter(
+        kind=Decision.Kind.ACCOMMODATION, withdrawn_at__isnull=True
+    ):
+        needs.update(decision.needs)
+        minutes = max(minutes, decision.extra_minutes or 0)
+    return needs, minutes

@@ -1,0 +1,1 @@
+"""Signal receivers of the registry (none yet that change state outside services)."""

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from .views import auth, staff
+
+app_name = "examens"
+
+urlpatterns = [
+    path("", staff.home, name="home"),
+    path("healthz", staff.healthz, name="healthz"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("login/verify/", auth.verify_view, name="otp-verify"),
+    path("login/enrol/", auth.enrol_view, name="otp-enrol"),
+    path("login/backup-codes/", auth.backup_codes_view, name="otp-backup-codes"),
+    path("account/security/", auth.security_view, name="security"),
+    path(
+        "account/security/devices/<int:device_id>/remove/",
+        auth.remove_device_view,
+        name="device-remove",
+    ),
+    path("candidates/", staff.candidate_list, name="candidate-list"),
+    path("candidates/find/", staff.candidate_find, name="candidate-find"),
+    path("candidates/<int:candidate_id>/", staff.candidate_detail, name="candidate-detail"),
+    path(
+        "candidates/<int:candidate_id>/decisions/new/",
+        staff.decision_create,
+        name="decision-create",
+    ),
+]

@@ -1,0 +1,269 @@
+"""Staff login: password, then a second factor (TOTP or a backup code), forced enrolment.
+
+After the password, a user without a confirmed authenticator app must enrol
+one (examens:otp-enrol); everybody else proves one (examens:otp-verify).
+Password attempts are throttled per account and per address; codes by
+django-otp's per-device back-off.
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import urlencode
+
+import django_otp
+import qrcode
+from django.conf import settings
+from django.contrib import auth, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from qrcode.image.svg import SvgPathImage
+
+from .. import twofactor
+from ..forms_auth import EnrolForm, LoginForm, VerifyForm
+
+BACKUP_CODES_SESSION_KEY = "examens_backup_codes"
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The `next` target if it stays on this site, else the home page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _with_next(url_name: str, request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    url = reverse(url_name)
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        url = f"{url}?{urlencode({'next': target})}"
+    return url
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    if svg.startswith("<?xml"):
+        svg = svg.split("?>", 1)[1]
+    return svg
+
+
+def _grouped(secret: str, size: int = 4) -> str:
+    return " ".join(secret[i : i + size] for i in range(0, len(secret), size))
+
+
+# --- password -----------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """First step: the password. Then on to enrolment or verification."""
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(_safe_next(request))
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        ip = _client_ip(request)
+        block = twofactor.login_block(username=username, ip=ip)
+        if block is None:
+            user = auth.authenticate(
+                request, username=username, password=form.cleaned_data["password"]
+            )
+            if user is not None:
+                twofactor.clear_login_failures(username=username)
+                auth.login(request, user)
+                if twofactor.has_confirmed_totp(user):
+                    return redirect(_with_next("examens:otp-verify", request))
+                return redirect(_with_next("examens:otp-enrol", request))
+            block = twofactor.record_login_failure(username=username, ip=ip)
+            if block is None:
+                form.add_error(None, _("The username or password is not correct."))
+        if block is not None:
+            form.add_error(None, block.message)
+            status = 429
+    return render(
+        request,
+        "examens/auth/login.html",
+        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    messages.success(request, _("You have logged out."))
+    return redirect(settings.LOGIN_URL)
+
+
+# --- second factor ------------------------------------------------------------------
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    """Second step: a code from the authenticator app or a backup code."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_safe_next(request))
+    if not twofactor.has_confirmed_totp(user):
+        return redirect(_with_next("examens:otp-enrol", request))
+    form = VerifyForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = twofactor.verify_second_factor(user, token=form.cleaned_data["token"])
+        except twofactor.TokenThrottled as error:
+            form.add_error(None, str(error.message))
+            status = 429
+        except twofactor.TwoFactorError as error:
+            form.add_error("token", str(error.message))
+        else:
+            request.session.cycle_key()
+            django_otp.login(request, device)
+            return redirect(_safe_next(request))
+    return render(
+        request,
+        "examens/auth/verify.html",
+        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: forced after the first password login, or from Security.
+
+    A user who already has an app must first prove it: without that, a stolen
+    password would be enough to add an attacker's app.
+    """
+    user = request.user
+    if not user.is_verified() and twofactor.has_confirmed_totp(user):
+        return redirect(_with_next("examens:otp-verify", request))
+    device = twofactor.start_totp_enrolment(user, actor=user)
+    form = EnrolForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = twofactor.confirm_totp_device(
+                device,
+                actor=user,
+                token=form.cleaned_data["token"],
+                name=form.cleaned_data["name"] or twofactor.DEFAULT_TOTP_NAME,
+            )
+        except twofactor.TokenThrottled as error:
+            form.add_error(None, str(error.message))
+            status = 429
+        except twofactor.TwoFactorError as error:
+            form.add_error("token", str(error.message))
+        else:
+            request.session.cycle_key()
+            device.refresh_from_db()
+            django_otp.login(request, device)
+            if codes:
+                request.session[BACKUP_CODES_SESSION_KEY] = codes
+                return redirect(_with_next("examens:otp-backup-codes", request))
+            messages.success(request, _("Your authenticator app has been added."))
+            return redirect("examens:security")
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "examens/auth/enrol.html",
+        {
+            "form": form,
+            "qr_svg": mark_safe(_qr_svg(device.config_url)),  # noqa: S308 - our own SVG
+            "secret": _grouped(secret),
+            "device": device,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "forced": not user.is_verified(),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def backup_codes_view(request: HttpRequest) -> HttpResponse:
+    """Show freshly made backup codes exactly once, then forget them."""
+    codes = request.session.pop(BACKUP_CODES_SESSION_KEY, None)
+    if not codes:
+        messages.info(
+            request,
+            _("Backup codes are shown only once. You can make new ones on the Security page."),
+        )
+        if request.user.is_verified():
+            return redirect("examens:security")
+        return redirect(_with_next("examens:otp-verify", request))
+    return render(
+        request,
+        "examens/auth/backup_codes.html",
+        {"codes": codes, "next_url": _safe_next(request)},
+    )
+
+
+# --- security page ------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def security_view(request: HttpRequest) -> HttpResponse:
+    """My authenticator apps, my backup codes; add an app, make new codes."""
+    user = request.user
+    if request.method == "POST":
+        if request.POST.get("action") == "regenerate-backup-codes":
+            codes = twofactor.regenerate_backup_codes(user, actor=user)
+            request.session[BACKUP_CODES_SESSION_KEY] = codes
+            return redirect("examens:otp-backup-codes")
+        return redirect("examens:security")
+    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"))
+    return render(
+        request,
+        "examens/auth/security.html",
+        {
+            "devices": devices,
+            "can_remove": len(devices) > 1,
+            "backup_remaining": twofactor.backup_codes_remaining(user),
+        },
+    )
+
+
+@require_POST
+def remove_device_view(request: HttpRequest, device_id: int) -> HttpResponse:
+    device = twofactor.totp_device_for_user(request.user, device_id)
+    try:
+        twofactor.remove_device(device, actor=request.user)
+    except twofactor.TwoFactorError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, _("The authenticator app “%(name)s” was removed.") % {"name": device.name}
+        )
+    return redirect("examens:security")

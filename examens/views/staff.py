@@ -1,0 +1,143 @@
+"""Staff pages of the registry: home per role, candidates, decisions."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from examens import permissions, selectors
+from examens.exceptions import ExamAdminError
+from examens.forms import CandidateSearchForm, DecisionForm, FindByBsnForm
+from examens.models import Candidate, Role
+from examens.services import normalise_bsn, record_decision
+
+from .errors import attach_error
+
+
+def healthz(request):
+    """Liveness for load balancers: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request):
+    memberships = selectors.roles_of(request.user)
+    roles = {m.role for m in memberships}
+    context = {
+        "memberships": memberships,
+        "roles": roles,
+        "Role": Role,
+        "at_risk": selectors.candidates_with_term_ending(request.user)[:10]
+        if roles & {Role.OFFICER, Role.ADMIN}
+        else [],
+        "candidate_count": permissions.visible_candidates(request.user).count(),
+    }
+    return render(request, "examens/home.html", context)
+
+
+def candidate_list(request):
+    form = CandidateSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    candidates = selectors.search_candidates(request.user, query=query)
+    page = Paginator(candidates, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "examens/candidate_list.html",
+        {
+            "form": form,
+            "page": page,
+            "find_form": FindByBsnForm(),
+            "query": query,
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def candidate_find(request):
+    """Find one candidate by BSN (POST only: the BSN never enters a URL or a log)."""
+    form = FindByBsnForm(request.POST)
+    candidate = None
+    if form.is_valid():
+        try:
+            number = normalise_bsn(form.cleaned_data["bsn"])
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            candidate = permissions.visible_candidates(request.user).filter(bsn=number).first()
+            if candidate is None:
+                form.add_error("bsn", _("No candidate you may see has this BSN."))
+    if candidate is not None:
+        return redirect("examens:candidate-detail", candidate_id=candidate.pk)
+    candidates = selectors.search_candidates(request.user)
+    page = Paginator(candidates, 50).get_page(1)
+    return render(
+        request,
+        "examens/candidate_list.html",
+        {
+            "form": CandidateSearchForm(),
+            "page": page,
+            "find_form": form,
+            "query": "",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def candidate_detail(request, candidate_id: int):
+    candidate = permissions.candidate_for_viewer(request.user, candidate_id)
+    needs, minutes = selectors.active_accommodations(candidate)
+    return render(
+        request,
+        "examens/candidate_detail.html",
+        {
+            "candidate": candidate,
+            "decisions": selectors.decisions_of(candidate),
+            "requirements": candidate.route.requirements.select_related("component"),
+            "needs": sorted(needs),
+            "extra_minutes": minutes,
+            "can_decide": bool(permissions.decision_kinds_for(request.user, candidate)),
+        },
+    )
+
+
+def decision_create(request, candidate_id: int):
+    candidate: Candidate = permissions.candidate_for_viewer(request.user, candidate_id)
+    allowed = permissions.decision_kinds_for(request.user, candidate)
+    if not allowed:
+        return render(request, "examens/not_allowed.html", status=403)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = DecisionForm(request.POST or None, allowed_kinds=allowed)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        organisation = permissions.deciding_organisation(request.user, candidate, data["kind"])
+        try:
+            record_decision(
+                candidate,
+                actor=request.user,
+                organisation=organisation,
+                kind=data["kind"],
+                reason=data["reason"],
+                component=data["component"],
+                ground=data["ground"],
+                level=data["level"],
+                extension_days=data["extension_days"],
+                extra_minutes=data["extra_minutes"],
+                needs=data["needs"],
+                evidence_reference=data["evidence_reference"],
+            )
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("The decision has been recorded."))
+            return redirect("examens:candidate-detail", candidate_id=candidate.pk)
+    return render(
+        request,
+        "examens/decision_form.html",
+        {"candidate": candidate, "form": form},
+        status=400 if form.errors else 200,
+    )

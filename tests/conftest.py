@@ -1,0 +1,44 @@
+"""Shared fixtures: users with and without a verified second factor, services switches."""
+
+import os
+
+import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from tests.examens.factories import MembershipFactory, UserFactory, add_totp_device
+
+REQUIRE_SERVICES = bool(os.environ.get("REQUIRE_SERVICES"))
+
+
+def require_service(name: str, configured: bool) -> None:
+    """Skip a service test on a plain machine; fail it in CI (REQUIRE_SERVICES set)."""
+    if configured:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES is set but {name} is not configured")
+    pytest.skip(f"{name} not configured (set REQUIRE_SERVICES in CI)")
+
+
+def login_verified(client, user):
+    """Log `user` in with a confirmed TOTP device already verified in the session."""
+    device = user.totpdevice_set.filter(confirmed=True).first() or add_totp_device(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def verified_client(client, db):
+    """A client logged in as a planner of a municipality, second factor verified."""
+    membership = MembershipFactory()
+    login_verified(client, membership.user)
+    client.user = membership.user
+    client.membership = membership
+    return client
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory()

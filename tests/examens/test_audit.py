@@ -1,0 +1,139 @@
+import io
+import logging
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from examens.audit import SYSTEM, record_event, verify_chain
+from examens.models import AuditEvent
+from examens.privacy import MaskBsnLogFilter, mask_bsn, mask_data
+from tests.conftest import require_service
+from tests.examens.factories import CandidateFactory, UserFactory, make_bsn
+
+pytestmark = pytest.mark.django_db
+
+
+def write_events(count=5):
+    candidate = CandidateFactory()
+    actor = UserFactory()
+    with transaction.atomic():
+        for n in range(count):
+            record_event(
+                actor if n % 2 else SYSTEM,
+                "examens.test.happened",
+                candidate,
+                data={"n": n, "bsn": candidate.bsn},
+            )
+    return list(AuditEvent.objects.order_by("pk"))
+
+
+def tamper(event_id, **changes):
+    """Change a row behind the application's back (on PostgreSQL, past the trigger)."""
+    table = AuditEvent._meta.db_table
+    sets = ", ".join(f"{column} = %s" for column in changes)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cursor.execute(
+            f"UPDATE {table} SET {sets} WHERE id = %s",  # noqa: S608
+            [*changes.values(), event_id],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+def test_events_are_chained_to_their_predecessor():
+    events = write_events()
+    assert events[0].prev_hash == "0" * 64
+    for before, after in zip(events, events[1:], strict=False):
+        assert after.prev_hash == before.hash
+    assert verify_chain() == (5, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_event_refuses_to_run_outside_a_transaction():
+    with pytest.raises(RuntimeError):
+        record_event(SYSTEM, "examens.test.happened", object_type="x", object_id="1")
+
+
+def test_record_event_refuses_a_missing_actor():
+    with pytest.raises(TypeError), transaction.atomic():
+        record_event(None, "examens.test.happened", object_type="x", object_id="1")
+
+
+def test_bsn_is_masked_in_event_data():
+    events = write_events(1)
+    candidate_bsn = events[0].data["bsn"]
+    assert candidate_bsn.startswith("*****")
+
+
+def test_verify_audit_names_the_tampered_event():
+    events = write_events()
+    tamper(events[2].pk, data='{"n": 99}')
+    with pytest.raises(CommandError, match=f"#{events[2].pk}"):
+        call_command("verify_audit", stdout=io.StringIO())
+    checked, broken = verify_chain()
+    assert checked == 2
+    assert broken.event_id == events[2].pk
+
+
+def test_verify_audit_names_a_broken_link_when_a_row_is_rewritten_with_a_new_hash():
+    events = write_events()
+    tamper(events[3].pk, prev_hash="f" * 64)
+    checked, broken = verify_chain()
+    assert broken.event_id == events[3].pk
+    assert "prev_hash" in broken.reason
+
+
+def test_verify_audit_reports_an_intact_chain():
+    write_events(3)
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "3 events verified" in out.getvalue()
+
+
+def test_postgresql_refuses_update_and_delete_of_audit_rows():
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    event = write_events(1)[0]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="x")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.filter(pk=event.pk, action="examens.test.happened").exists()
+
+
+def test_mask_data_hides_bsns_and_secrets_at_any_depth():
+    number = make_bsn()
+    masked = mask_data(
+        {
+            "bsn": number,
+            "nested": [{"note": f"BSN {number} called"}],
+            "otp_token": "123456",
+            "password": "hunter2",
+            "count": 3,
+            "cbs_code": "0344",
+            "key_id": "k1",
+            "backup_codes": ["a", "b"],
+        }
+    )
+    assert number not in str(masked)
+    assert masked["bsn"] == mask_bsn(number)
+    assert masked["otp_token"] == "***"
+    assert masked["password"] == "***"
+    assert masked["count"] == 3
+    assert masked["cbs_code"] == "0344"
+    assert masked["key_id"] == "k1"
+    assert masked["backup_codes"] == "***"
+
+
+def test_log_filter_masks_bsns_but_leaves_other_numbers():
+    number = make_bsn()
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "looked up %s and %s", (number, "123456789"), None
+    )
+    MaskBsnLogFilter().filter(record)
+    message = record.getMessage()
+    assert number not in message
+    assert mask_bsn(number) in message
+    assert "123456789" in message  # fails the 11-check: not a BSN

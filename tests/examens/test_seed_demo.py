@@ -1,0 +1,195 @@
+"""`manage.py seed_demo`: a believable, idempotent demo world."""
+
+import base64
+import io
+
+import pytest
+from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from stdnum.nl import bsn as stdnum_bsn
+
+from examens.audit import verify_chain
+from examens.management.commands.seed_demo import DEMO_PASSWORD, STAFF, totp_key_for
+from examens.models import (
+    AuditEvent,
+    Candidate,
+    Decision,
+    ExamCentre,
+    Membership,
+    Organisation,
+    Role,
+    Room,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+DEMO_USERNAMES = [username for username, *_ in STAFF]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(*flags: str, candidates: int = 30) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--candidates", str(candidates), *flags, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    models = [
+        Organisation,
+        ExamCentre,
+        Room,
+        User,
+        Membership,
+        TOTPDevice,
+        Candidate,
+        Decision,
+        AuditEvent,
+        Organisation.contracted_by.through,
+    ]
+    return {model._meta.label: model.objects.count() for model in models}
+
+
+def test_seed_demo_creates_agency_municipalities_provider_and_centres():
+    seed()
+
+    assert Organisation.objects.get(name="DUO").kind == Organisation.Kind.AGENCY
+    municipalities = dict(
+        Organisation.objects.filter(kind=Organisation.Kind.MUNICIPALITY).values_list(
+            "name", "cbs_code"
+        )
+    )
+    assert municipalities == {"Utrecht": "0344", "Amersfoort": "0307", "Zeist": "0355"}
+    provider = Organisation.objects.get(name="Taalcentrum Midden")
+    assert provider.kind == Organisation.Kind.PROVIDER
+    assert {m.name for m in provider.contracted_by.all()} == {"Amersfoort", "Zeist"}
+    centres = {centre.name: centre for centre in ExamCentre.objects.select_related("organisation")}
+    assert {name: (c.kind, c.organisation.name) for name, c in centres.items()} == {
+        "DUO Examenlocatie Utrecht": (ExamCentre.Kind.CENTRAL, "DUO"),
+        "DUO Examenlocatie Amersfoort": (ExamCentre.Kind.CENTRAL, "DUO"),
+        "Gemeente Utrecht Stadskantoor": (ExamCentre.Kind.DECENTRALISED, "Utrecht"),
+        "Taalcentrum Midden Zeist": (ExamCentre.Kind.DECENTRALISED, "Taalcentrum Midden"),
+    }
+    for centre in centres.values():
+        assert 2 <= centre.rooms.count() <= 3
+    assert all(8 <= room.capacity <= 30 for room in Room.objects.all())
+    for flag in ("step_free", "separate_room", "large_screen", "hearing_loop"):
+        assert Room.objects.filter(**{flag: True}).exists()
+        assert Room.objects.filter(**{flag: False}).exists()
+    assert AuditEvent.objects.filter(action="examens.organisation.created").count() == 5
+    assert AuditEvent.objects.filter(action="examens.organisation.contracted").count() == 2
+    assert AuditEvent.objects.filter(action="examens.centre.created").count() == 4
+    assert AuditEvent.objects.filter(action="examens.room.created").count() == Room.objects.count()
+
+
+def test_seed_demo_creates_staff_with_demo_password_roles_and_confirmed_totp():
+    seed()
+
+    for username, _, _, organisation, roles in STAFF:
+        user = User.objects.get(username=username)
+        assert user.check_password(DEMO_PASSWORD)
+        assert set(
+            user.memberships.filter(organisation__name=organisation).values_list("role", flat=True)
+        ) == set(roles)
+        device = TOTPDevice.objects.get(user=user, name="demo")
+        assert device.confirmed
+        assert device.key == totp_key_for(username)
+        assert len(device.key) == 40
+    admin = User.objects.get(username="beheer.duo")
+    assert admin.is_staff
+    assert admin.is_superuser
+    assert not User.objects.get(username="planner.duo").is_superuser
+    assert Membership.objects.filter(
+        user__username="medewerker.duo", organisation__name="DUO", role=Role.OFFICER
+    ).exists()
+
+
+def test_seed_demo_registers_candidates_with_valid_bsns_through_municipal_officers():
+    seed()
+
+    candidates = list(Candidate.objects.select_related("municipality", "route__regime"))
+    assert len(candidates) == 30
+    assert all(stdnum_bsn.is_valid(candidate.bsn) for candidate in candidates)
+    assert {c.municipality.name for c in candidates} <= {"Utrecht", "Amersfoort", "Zeist"}
+    for candidate in candidates:
+        event = AuditEvent.objects.get(
+            action="examens.candidate.registered", object_id=str(candidate.pk)
+        )
+        assert event.actor.memberships.filter(
+            organisation=candidate.municipality, role=Role.OFFICER
+        ).exists()
+        assert 1960 <= candidate.date_of_birth.year <= 2004
+    assert Decision.objects.exists()
+    assert AuditEvent.objects.filter(action__startswith="examens.decision.").count() == (
+        Decision.objects.count()
+    )
+
+
+def test_seed_demo_default_world_has_every_kind_of_decision():
+    seed(candidates=300)
+
+    assert Candidate.objects.count() == 300
+    for kind in Decision.Kind.values:
+        assert Decision.objects.filter(kind=kind).exists(), kind
+    assert set(
+        Decision.objects.filter(kind=Decision.Kind.EXEMPTION).values_list("ground", flat=True)
+    ) == {Decision.Ground.MEDICAL, Decision.Ground.DIPLOMA}
+    assert set(Candidate.objects.values_list("route__regime__code", "route__code").distinct()) == {
+        ("WI2021", "B1"),
+        ("WI2021", "EDU"),
+        ("WI2021", "Z"),
+        ("WI2013", "A2"),
+    }
+
+
+def test_seed_demo_second_run_creates_no_rows_and_no_audit_events():
+    seed()
+    before = row_counts()
+
+    output = seed()
+
+    assert row_counts() == before
+    assert "Nothing to create" in output
+    assert verify_chain() == (before["examens.AuditEvent"], None)
+
+
+def test_seed_demo_is_deterministic_across_databases():
+    seed()
+    first = sorted(Candidate.objects.values_list("bsn", "family_name", "term_start"))
+    Decision.objects.all().delete()
+    Candidate.objects.all().delete()
+
+    seed()
+
+    assert sorted(Candidate.objects.values_list("bsn", "family_name", "term_start")) == first
+
+
+def test_seed_demo_prints_logins_with_totp_secret_but_never_a_bsn():
+    output = seed()
+
+    for username in DEMO_USERNAMES:
+        assert username in output
+        secret = base64.b32encode(bytes.fromhex(totp_key_for(username))).decode()
+        assert secret in output
+    assert DEMO_PASSWORD in output
+    bsns = list(Candidate.objects.values_list("bsn", flat=True))
+    assert bsns
+    assert not [bsn for bsn in bsns if bsn in output]
+
+
+def test_seed_demo_quiet_prints_nothing():
+    assert seed("--quiet") == ""
+    assert Candidate.objects.count() == 30
+
+
+def test_seed_demo_printed_code_verifies_against_the_device():
+    output = seed()
+
+    line = next(line for line in output.splitlines() if line.startswith("planner.utrecht "))
+    code = line.split()[-1]
+    device = TOTPDevice.objects.get(user__username="planner.utrecht", name="demo")
+    assert device.verify_token(code)
