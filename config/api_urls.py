@@ -7,4 +7,7 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("examens.api")),
+    path("", include("scheduling.api")),
+    path("", include("grading.api")),
+    path("", include("certificates.api")),
 ]

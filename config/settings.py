@@ -203,7 +203,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# The one place for periodic jobs (run `celery -A config beat` in services mode).
+# Each job selects cheaply, then locks and re-checks each row: safe to run twice.
+CELERY_BEAT_SCHEDULE: dict = {
+    "close-booking-windows": {
+        "task": "scheduling.tasks.close_booking_windows_task",
+        "schedule": 300.0,
+    },
+    "expire-waiting-list-offers": {
+        "task": "scheduling.tasks.expire_offers_task",
+        "schedule": 900.0,
+    },
+    "send-session-reminders": {
+        "task": "scheduling.tasks.send_reminders_task",
+        "schedule": 3600.0,
+    },
+    "flag-overdue-results": {
+        "task": "grading.tasks.flag_overdue_results_task",
+        "schedule": 86400.0,
+    },
+}
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,6 +9,9 @@ admin.site.__class__ = secure_admin_site
 
 urlpatterns = [
     path("", include("examens.urls")),
+    path("planning/", include("scheduling.urls")),
+    path("beoordeling/", include("grading.urls")),
+    path("c/", include("certificates.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -29,6 +29,25 @@ def login_verified(client, user):
     return client
 
 
+@pytest.fixture(autouse=True)
+def celery_in_process(request):
+    """Run tasks in the test's own process, unless the test is marked `real_worker`.
+
+    In services mode the broker is real; a test that asserts a task's effect
+    (a mail in the outbox) needs it executed here. Tests that prove the worker
+    path itself are marked `real_worker` and publish to Redis.
+    """
+    from config.celery import app
+
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def verified_client(client, db):
     """A client logged in as a planner of a municipality, second factor verified."""

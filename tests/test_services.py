@@ -49,6 +49,7 @@ def keep_root_logger():
     root.setLevel(level)
 
 
+@pytest.mark.real_worker
 def test_celery_runs_tasks_on_a_real_worker_over_redis(keep_root_logger):
     require_service("Celery broker (CELERY_BROKER_URL)", bool(settings.CELERY_BROKER_URL))
     assert app.conf.task_always_eager is False
@@ -145,3 +146,28 @@ def test_cache_is_redis():
     assert cache.get(key) == {"poging": 1}
     cache.delete(key)
     assert cache.get(key) is None
+
+
+@pytest.mark.real_worker
+@pytest.mark.django_db(transaction=True)
+def test_security_mail_is_sent_by_a_real_worker_over_redis(keep_root_logger, mailoutbox):
+    """A domain task, published after commit, is executed by a worker reading Redis."""
+    require_service("Celery broker (CELERY_BROKER_URL)", bool(settings.CELERY_BROKER_URL))
+    from examens.tasks import send_security_email_task
+    from tests.examens.factories import UserFactory
+
+    user = UserFactory(email="examiner@example.nl")
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        queues=[CI_QUEUE],
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    ):
+        send_security_email_task.apply_async(args=[user.pk, "device_added"], queue=CI_QUEUE)
+        for _ in range(300):
+            if mailoutbox:
+                break
+            threading.Event().wait(0.1)
+    assert [message.to for message in mailoutbox] == [["examiner@example.nl"]]

@@ -17,6 +17,7 @@ from config.env import database_from_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.real_worker  # reads the configuration as resolved, without the eager override
 def test_celery_resolved_configuration_delivers_at_least_once():
     from config.celery import app
 

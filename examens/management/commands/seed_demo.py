@@ -22,11 +22,13 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import importlib
 import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django_otp.oath import totp
@@ -542,6 +544,27 @@ def _plan_decisions(
     return decisions
 
 
+DEMO_ORDER = ["scheduling", "grading", "certificates"]
+
+
+def discover_app_demos() -> list:
+    """The `demo` modules of the installed apps above examens, in the order of the stack.
+
+    Each has `seed(*, users: dict[str, User], stdout) -> dict[str, int]` (what it
+    created, by name) and must be idempotent like this command.
+    """
+    modules = []
+    for label in DEMO_ORDER:
+        if not apps.is_installed(label):
+            continue
+        try:
+            modules.append(importlib.import_module(f"{label}.demo"))
+        except ModuleNotFoundError as error:
+            if error.name != f"{label}.demo":
+                raise
+    return modules
+
+
 class Command(BaseCommand):
     help = (
         "Seed a demo world: DUO, Utrecht, Amersfoort, Zeist, a provider, exam centres, staff "
@@ -570,6 +593,11 @@ class Command(BaseCommand):
             self._seed_centres(organisations)
             users = self._seed_staff(organisations)
             self._seed_candidates(max(candidates, 0), organisations, users)
+            # Higher apps (scheduling, grading, certificates) add their part of the
+            # world from their own `demo.py`, found by name: examens imports none of them.
+            for app_demo in discover_app_demos():
+                for what, count in app_demo.seed(users=users, stdout=self.stdout).items():
+                    self.created[what] += count
         if quiet:
             return
         elapsed = time.monotonic() - started

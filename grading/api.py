@@ -1,0 +1,3 @@
+"""API routes of grading (mounted under /api/v1/ by config/api_urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,252 @@
+"""Exam sessions, bookings, waiting lists and check-in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from examens.models import Candidate, Component, ExamCentre, ExamVersion, Level, Room
+
+
+class ComponentPolicy(models.Model):
+    """Per-component scheduling policy (configurable data, edited in the admin)."""
+
+    component = models.OneToOneField(Component, on_delete=models.CASCADE, related_name="policy")
+    booking_closes_hours = models.PositiveIntegerField(
+        _("booking closes (hours before start)"), default=48
+    )
+    free_cancellation_days = models.PositiveIntegerField(
+        _("free cancellation until (days before start)"), default=7
+    )
+    offer_hours = models.PositiveIntegerField(_("waiting-list offer valid (hours)"), default=48)
+    reminder_days = models.PositiveIntegerField(_("reminder (days before start)"), default=3)
+
+    class Meta:
+        verbose_name = _("component policy")
+        verbose_name_plural = _("component policies")
+
+    def __str__(self) -> str:
+        return f"{self.component.code}"
+
+
+class ExamSession(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Booking closed")
+        HELD = "held", _("Held")
+        RESULTS_COMPLETE = "results_complete", _("Results complete")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    centre = models.ForeignKey(ExamCentre, on_delete=models.PROTECT, related_name="sessions")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="sessions")
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="sessions")
+    exam_version = models.ForeignKey(ExamVersion, on_delete=models.PROTECT, related_name="sessions")
+    level = models.CharField(_("level"), max_length=2, choices=Level.choices, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    booked_count = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    accommodations = models.JSONField(
+        _("accommodations served"),
+        default=list,
+        blank=True,
+        help_text=_("Accommodation codes this session can serve (see Accommodation)."),
+    )
+    max_extra_minutes = models.PositiveSmallIntegerField(
+        _("extra minutes available"),
+        default=0,
+        help_text=_("The longest extended time this session can give."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    booking_closes_at = models.DateTimeField(_("booking closes at"))
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="SessionStaff",
+        related_name="exam_sessions",
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("exam session")
+        verbose_name_plural = _("exam sessions")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(booked_count__lte=models.F("capacity")),
+                name="session_never_overbooked",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "component", "starts_at"]),
+            models.Index(fields=["centre", "starts_at"]),
+            models.Index(fields=["room", "starts_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component.code} {self.starts_at:%Y-%m-%d %H:%M} @ {self.centre.name}"
+
+    @property
+    def seats_free(self) -> int:
+        return self.capacity - self.booked_count
+
+
+class SessionStaff(models.Model):
+    class Role(models.TextChoices):
+        EXAMINER = "examiner", _("Examiner")
+        INVIGILATOR = "invigilator", _("Invigilator")
+
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="session_assignments"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("session staff")
+        verbose_name_plural = _("session staff")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="session_staff_unique")
+        ]
+
+
+class Booking(models.Model):
+    """A candidate's seat in a session: one attempt at one component."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CHECKED_IN = "checked_in", _("Checked in")
+        REJECTED = "rejected", _("Refused at the door")
+        NO_SHOW = "no_show", _("No-show")
+        CANCELLED = "cancelled", _("Cancelled")
+        SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+
+    class Payer(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        CANDIDATE = "candidate", _("Candidate")
+        NONE = "none", _("Free")
+
+    OPEN_STATUSES = (Status.BOOKED, Status.CHECKED_IN)
+
+    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="bookings")
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="bookings")
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=2, choices=Level.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.BOOKED
+    )
+    attempt_number = models.PositiveSmallIntegerField(_("attempt"))
+    counts_as_attempt = models.BooleanField(_("counts as an attempt"), default=True)
+    payer = models.CharField(_("paid by"), max_length=20, choices=Payer.choices)
+    fee_cents = models.PositiveIntegerField(_("fee (cents)"))
+    slot_minutes = models.PositiveSmallIntegerField(_("slot (minutes)"))
+    accommodations = models.JSONField(_("accommodations"), default=list, blank=True)
+    outside_term = models.BooleanField(_("booked outside the term"), default=False)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    reference = models.CharField(_("booking reference"), max_length=20, unique=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["session__starts_at", "candidate__family_name"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "component"],
+                condition=Q(status__in=["booked", "checked_in"]),
+                name="booking_one_open_per_component",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "candidate"],
+                condition=~Q(status__in=["cancelled", "session_cancelled"]),
+                name="booking_once_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["candidate", "component", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.component.code} #{self.attempt_number}"
+
+
+class WaitingListEntry(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered a seat")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Offer expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="waiting")
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="+")
+    centre = models.ForeignKey(ExamCentre, on_delete=models.PROTECT, related_name="waiting_list")
+    level = models.CharField(_("level"), max_length=2, choices=Level.choices, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
+    offered_session = models.ForeignKey(
+        ExamSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("waiting-list entry")
+        verbose_name_plural = _("waiting-list entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "component", "centre"],
+                condition=Q(status__in=["waiting", "offered"]),
+                name="waiting_once_per_component_and_centre",
+            )
+        ]
+
+
+class IrregularityReport(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="irregularities")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.TextField(_("what happened"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("irregularity report")
+        verbose_name_plural = _("irregularity reports")
+
+
+class CalendarFeed(models.Model):
+    """A secret iCalendar feed URL for a centre or an examiner."""
+
+    token = models.CharField(max_length=64, unique=True)
+    centre = models.ForeignKey(
+        ExamCentre, on_delete=models.CASCADE, null=True, blank=True, related_name="feeds"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_feeds",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(centre__isnull=False, user__isnull=True)
+                | Q(centre__isnull=True, user__isnull=False),
+                name="feed_for_centre_or_user",
+            )
+        ]
