@@ -135,6 +135,12 @@ PUBLIC_URL_NAMES = {
     "set_language",
     "api-schema",
     "api-docs",
+    "scheduling:calendar-feed",
+    "certificates:verify",
+    "certificates:verify-json",
+    "certificates:public-keys",
+    "certificates:status-list",
+    "certificates:candidate-download",
 }
 # Reachable with a password but before the second factor is verified.
 PRE_OTP_URL_NAMES = {"examens:otp-verify", "examens:otp-enrol", "examens:otp-backup-codes"}
@@ -221,6 +227,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "flag-overdue-results": {
         "task": "grading.tasks.flag_overdue_results_task",
         "schedule": 86400.0,
+    },
+    "flush-verification-counts": {
+        "task": "certificates.tasks.flush_verification_counts_task",
+        "schedule": 60.0,
     },
 }
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/verify/", auth.verify_view, name="otp-verify"),
     path("login/enrol/", auth.enrol_view, name="otp-enrol"),
     path("login/backup-codes/", auth.backup_codes_view, name="otp-backup-codes"),
+    path("account/confirm/", auth.reverify_view, name="reverify"),
     path("account/security/", auth.security_view, name="security"),
     path(
         "account/security/devices/<int:device_id>/remove/",

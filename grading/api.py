@@ -1,3 +1,206 @@
-"""API routes of grading (mounted under /api/v1/ by config/api_urls.py)."""
+"""API routes of grading (mounted under /api/v1/ by config/api_urls.py).
 
-urlpatterns: list = []
+- POST results/imports/ : machine scores as CSV (text/csv) or a JSON list; scope results:write.
+- GET results/, results/{id}/ : released results, current versions; scope results:read.
+
+A machine client sees the candidates of its organisation (the agency: all;
+a municipality: its residents; a provider: residents of the municipalities
+that contracted it); a person needs a verified second factor and sees the
+candidates they may see in the registry.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from examens.api_auth import MachineClient
+from examens.audit import SystemActor
+from examens.models import Candidate, Organisation, Role
+from examens.permissions import is_agency_member, organisations_for, visible_candidates
+
+from .models import Result
+from .services import import_machine_scores
+
+
+class RawCsvParser(BaseParser):
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        return stream.read()
+
+
+class RawJsonParser(BaseParser):
+    """Keeps the exact bytes: the file's SHA-256 makes a re-import a no-op."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        return stream.read()
+
+
+class ImportRowSerializer(serializers.Serializer):
+    booking_reference = serializers.CharField()
+    component = serializers.CharField()
+    raw_score = serializers.IntegerField(min_value=0)
+
+
+class ImportOutcomeSerializer(serializers.Serializer):
+    batch = serializers.IntegerField()
+    created = serializers.BooleanField(help_text="False: this file was imported before.")
+    row_count = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
+ImportErrorSerializer = inline_serializer(
+    "ImportError",
+    fields={
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "details": inline_serializer(
+            "ImportErrorDetails",
+            fields={
+                "error_count": serializers.IntegerField(),
+                "errors": inline_serializer(
+                    "ImportRowError",
+                    fields={
+                        "line": serializers.IntegerField(),
+                        "field": serializers.CharField(),
+                        "code": serializers.CharField(),
+                        "message": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    },
+)
+
+
+def _import_scope(request) -> set[int] | None:
+    """Which organisations' bookings the caller may import for (None: all, the agency)."""
+    if isinstance(request.user, MachineClient):
+        organisation = request.user.organisation
+        if organisation.kind == Organisation.Kind.AGENCY:
+            return None
+        return {organisation.pk}
+    if is_agency_member(request.user, {Role.EXAMINER, Role.ADMIN}):
+        return None
+    return set(
+        organisations_for(request.user, {Role.EXAMINER, Role.ADMIN}).values_list("pk", flat=True)
+    )
+
+
+class ResultImportView(APIView):
+    """Import machine scores, all or nothing; the same file again changes nothing."""
+
+    required_write_scope = "results:write"
+    parser_classes = [RawCsvParser, RawJsonParser]
+
+    @extend_schema(
+        operation_id="results_import",
+        request={"text/csv": OpenApiTypes.STR, "application/json": ImportRowSerializer(many=True)},
+        responses={
+            201: ImportOutcomeSerializer,
+            200: ImportOutcomeSerializer,
+            400: OpenApiResponse(ImportErrorSerializer, description="Nothing was imported."),
+        },
+    )
+    def post(self, request):
+        content = request.data if isinstance(request.data, bytes) else b""
+        fmt = "csv" if request.content_type.startswith("text/csv") else "json"
+        if isinstance(request.user, MachineClient):
+            actor = SystemActor(f"api-token:{request.auth.prefix}")
+        else:
+            actor = request.user
+        outcome = import_machine_scores(
+            content,
+            actor=actor,
+            fmt=fmt,
+            filename=request.headers.get("X-Filename", "")[:200],
+            organisation_ids=_import_scope(request),
+        )
+        body = ImportOutcomeSerializer(
+            {
+                "batch": outcome.batch.pk,
+                "created": outcome.created,
+                "row_count": outcome.row_count,
+                "sha256": outcome.batch.sha256,
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED if outcome.created else 200)
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    component = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    candidate = serializers.PrimaryKeyRelatedField(read_only=True)
+    booking_reference = serializers.SlugRelatedField(
+        source="booking", slug_field="reference", read_only=True, allow_null=True
+    )
+    corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Result
+        fields = [
+            "id",
+            "candidate",
+            "component",
+            "level",
+            "booking_reference",
+            "version",
+            "outcome",
+            "raw_score",
+            "scale_score",
+            "sat_on",
+            "released_at",
+            "corrects",
+            "correction_reason",
+        ]
+
+
+def _visible_candidates(request) -> QuerySet[Candidate]:
+    if isinstance(request.user, MachineClient):
+        organisation = request.user.organisation
+        if organisation.kind == Organisation.Kind.AGENCY:
+            return Candidate.objects.all()
+        return Candidate.objects.filter(
+            Q(municipality=organisation) | Q(municipality__providers=organisation)
+        )
+    return visible_candidates(request.user)
+
+
+class ResultQuerysetMixin:
+    required_scope = "results:read"
+    serializer_class = ResultSerializer
+
+    def get_queryset(self):
+        qs = Result.objects.filter(
+            is_current=True,
+            status=Result.Status.RELEASED,
+            candidate__in=_visible_candidates(self.request),
+        ).select_related("component", "booking")
+        candidate = self.request.query_params.get("candidate")
+        if candidate and candidate.isdigit():
+            qs = qs.filter(candidate_id=int(candidate))
+        return qs.order_by("pk")
+
+
+class ResultListView(ResultQuerysetMixin, generics.ListAPIView):
+    """Released, current results (pass/fail and scores; never item content)."""
+
+
+class ResultDetailView(ResultQuerysetMixin, generics.RetrieveAPIView):
+    pass
+
+
+urlpatterns = [
+    path("results/", ResultListView.as_view(), name="results-list"),
+    path("results/imports/", ResultImportView.as_view(), name="results-import"),
+    path("results/<int:pk>/", ResultDetailView.as_view(), name="results-detail"),
+]

@@ -52,7 +52,7 @@ class FreshFactorRequired(GradingError):
 
 
 class ImportRejected(GradingError):
-    """A file with at least one bad row: nothing was imported. `details["errors"]` lists them all."""
+    """A file with a bad row: nothing was imported; `details["errors"]` lists every one."""
 
     code = "import_rejected"
     default_message = _("The file was not imported: it contains errors.")

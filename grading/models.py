@@ -36,6 +36,9 @@ class ExaminerQualification(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} {self.component.code} {self.level}".strip()
+
 
 class Rubric(models.Model):
     """Aspects with maximum points for a rated exam version, and an optional gate."""
@@ -64,6 +67,9 @@ class Rubric(models.Model):
         verbose_name = _("rubric")
         verbose_name_plural = _("rubrics")
 
+    def __str__(self) -> str:
+        return f"{self.exam_version}"
+
 
 class Rating(models.Model):
     class Kind(models.TextChoices):
@@ -86,6 +92,9 @@ class Rating(models.Model):
             models.UniqueConstraint(fields=["booking", "kind"], name="rating_once_per_kind"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.total}"
+
 
 class Result(models.Model):
     """One version of a candidate's result for one component.
@@ -105,6 +114,7 @@ class Result(models.Model):
         NO_SHOW = "no_show", _("No-show")
         COMPLETED = "completed", _("Completed")
         NOT_COMPLETED = "not_completed", _("Not completed")
+        REJECTED = "rejected", _("Refused at check-in (not an attempt)")
 
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="results")
     component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="+")
@@ -144,6 +154,16 @@ class Result(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by"
     )
     correction_reason = models.TextField(blank=True)
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="results",
+        help_text=_("The machine-score file this result came from."),
+    )
+
+    PASSING_OUTCOMES = (Outcome.PASSED, Outcome.COMPLETED)
 
     class Meta:
         ordering = ["candidate", "component", "-version"]
@@ -160,8 +180,15 @@ class Result(models.Model):
                 condition=Q(is_current=True, booking__isnull=False),
                 name="result_one_current_per_booking",
             ),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(correction_reason=""),
+                name="result_correction_has_reason",
+            ),
         ]
         indexes = [models.Index(fields=["candidate", "component", "is_current"])]
+
+    def __str__(self) -> str:
+        return f"{self.component.code} v{self.version} {self.get_outcome_display()}"
 
 
 class ImportBatch(models.Model):
@@ -174,3 +201,44 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.sha256[:12]} ({self.row_count})"
+
+
+class SignOffRequirement(models.Model):
+    """The evidence a decentralised component needs before it can be signed off (data)."""
+
+    component = models.OneToOneField(
+        Component, on_delete=models.CASCADE, related_name="sign_off_requirement"
+    )
+    min_hours = models.PositiveIntegerField(
+        _("minimum practical hours"), null=True, blank=True, help_text=_("MAP: 40.")
+    )
+    needs_declaration_reference = models.BooleanField(
+        _("needs a reference to the signed declaration"), default=False
+    )
+    needs_period = models.BooleanField(_("needs start and end dates"), default=True)
+
+    class Meta:
+        verbose_name = _("sign-off requirement")
+        verbose_name_plural = _("sign-off requirements")
+
+    def __str__(self) -> str:
+        return self.component.code
+
+
+class OverdueFlag(models.Model):
+    """A sitting whose result was not released by its due date; resolved on release."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="overdue_flag")
+    due_on = models.DateField(_("result due on"))
+    flagged_at = models.DateTimeField(_("flagged at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("overdue result")
+        verbose_name_plural = _("overdue results")
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} due {self.due_on}"

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "grading"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("pogingen/<int:booking_id>/beoordelen/", views.rate, name="rate"),
+    path("sessies/<int:session_id>/", views.session_release, name="session"),
+    path("sessies/<int:session_id>/vrijgeven/", views.session_release_all, name="session-release"),
+    path("resultaten/<int:result_id>/", views.result_history, name="history"),
+    path("resultaten/<int:result_id>/corrigeren/", views.result_correct, name="correct"),
+    path("kandidaten/<int:candidate_id>/voortgang/", views.progress, name="progress"),
+    path("kandidaten/<int:candidate_id>/afronden/", views.sign_off, name="sign-off"),
+]

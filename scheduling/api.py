@@ -1,3 +1,299 @@
-"""API routes of scheduling (mounted under /api/v1/ by config/api_urls.py)."""
+"""Scheduling API for municipal systems (scoped tokens) and verified staff.
 
-urlpatterns: list = []
+Scopes: `sessions:read` (sessions, availability, seats), `bookings:read`,
+`bookings:write` (create with an Idempotency-Key header, cancel). A token acts
+for its organisation: the agency for every candidate, a municipality for its
+residents, a provider for its contracting municipalities' residents. Bookings
+are addressed by their reference; candidates by id; never by BSN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from examens.api_auth import MachineClient
+from examens.audit import SystemActor
+from examens.models import Accommodation, Candidate, Level
+
+from . import permissions, selectors, services
+from .models import Booking, ExamSession
+
+
+class CentreBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    city = serializers.CharField()
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    centre = CentreBriefSerializer(read_only=True)
+    component = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    seats_free = serializers.IntegerField(read_only=True)
+    accommodations = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = ExamSession
+        fields = [
+            "id",
+            "centre",
+            "component",
+            "level",
+            "starts_at",
+            "duration_minutes",
+            "capacity",
+            "seats_free",
+            "accommodations",
+            "max_extra_minutes",
+            "booking_closes_at",
+            "status",
+        ]
+
+
+class SeatsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    booked_count = serializers.IntegerField()
+    held_count = serializers.IntegerField()
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    component = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    session = serializers.PrimaryKeyRelatedField(read_only=True)
+    candidate = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "reference",
+            "session",
+            "candidate",
+            "component",
+            "level",
+            "status",
+            "attempt_number",
+            "payer",
+            "fee_cents",
+            "slot_minutes",
+            "outside_term",
+            "created_at",
+        ]
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    session = serializers.IntegerField(min_value=1)
+    candidate = serializers.IntegerField(min_value=1)
+
+
+class BookingCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason_accepted = serializers.BooleanField(required=False, default=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(required=False)
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    component = serializers.CharField(required=False)
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    region = serializers.CharField(required=False, help_text="Centre city or municipality name.")
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    accommodation = serializers.MultipleChoiceField(choices=Accommodation.choices, required=False)
+
+
+# --- who is calling --------------------------------------------------------------------
+
+
+def _actor(request):
+    if isinstance(request.user, MachineClient):
+        return SystemActor(f"token:{request.auth.prefix}")
+    return request.user
+
+
+def _candidates(request) -> QuerySet[Candidate]:
+    if isinstance(request.user, MachineClient):
+        return permissions.candidates_for_organisation(request.user.organisation)
+    return permissions.bookable_candidates(request.user)
+
+
+def _bookings(request) -> QuerySet[Booking]:
+    if isinstance(request.user, MachineClient):
+        return permissions.bookings_for_organisation(request.user.organisation)
+    return Booking.objects.filter(candidate__in=_candidates(request).values("pk"))
+
+
+def _scoped_key(request, key: str) -> str:
+    """Keys are per client: two municipalities may both send `1`."""
+    client = (
+        f"token:{request.auth.pk}"
+        if isinstance(request.user, MachineClient)
+        else f"user:{request.user.pk}"
+    )
+    return hashlib.sha256(f"{client}:{key}".encode()).hexdigest()
+
+
+def _bookable_sessions() -> QuerySet[ExamSession]:
+    return ExamSession.objects.select_related("component", "centre")
+
+
+# --- views ------------------------------------------------------------------------------
+
+
+class SessionListView(generics.ListAPIView):
+    """Published sessions from today on, with free seats."""
+
+    required_scope = "sessions:read"
+    serializer_class = SessionSerializer
+
+    def get_queryset(self):
+        return (
+            ExamSession.objects.filter(
+                status=ExamSession.Status.PUBLISHED, starts_at__gte=timezone.now()
+            )
+            .select_related("centre", "component")
+            .order_by("starts_at", "pk")
+        )
+
+
+class AvailabilityView(generics.ListAPIView):
+    """Sessions open for booking with a free seat, filtered like a municipal planner asks."""
+
+    required_scope = "sessions:read"
+    serializer_class = SessionSerializer
+
+    @extend_schema(parameters=[AvailabilityQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = AvailabilityQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return selectors.available_sessions(
+            component=data.get("component"),
+            level=data.get("level"),
+            region=data.get("region"),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            accommodations=sorted(data.get("accommodation", [])),
+        )
+
+
+class SessionSeatsView(APIView):
+    """Seats of one session: a single indexed row read (also the benchmark's baseline)."""
+
+    required_scope = "sessions:read"
+
+    @extend_schema(responses={200: SeatsSerializer, 404: OpenApiResponse(description="Not found")})
+    def get(self, request, session_id: int):
+        row = (
+            ExamSession.objects.filter(pk=session_id)
+            .values("id", "capacity", "booked_count", "held_count")
+            .first()
+        )
+        if row is None:
+            raise Http404
+        return Response(row)
+
+
+class BookingCreateView(APIView):
+    required_write_scope = "bookings:write"
+
+    @extend_schema(
+        request=BookingCreateSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="A unique key per intended booking; a retry with the same key "
+                "returns the first booking (200) instead of booking twice (201).",
+            )
+        ],
+        responses={
+            201: BookingSerializer,
+            200: BookingSerializer,
+            409: ErrorSerializer,
+            422: ErrorSerializer,
+        },
+    )
+    def post(self, request):
+        body = BookingCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            candidate = _candidates(request).get(pk=body.validated_data["candidate"])
+            session = _bookable_sessions().get(pk=body.validated_data["session"])
+        except (Candidate.DoesNotExist, ExamSession.DoesNotExist):
+            raise Http404 from None
+        key = request.headers.get("Idempotency-Key", "").strip()[:200]
+        booking = services.book_candidate(
+            session,
+            actor=_actor(request),
+            candidate=candidate,
+            idempotency_key=_scoped_key(request, key) if key else None,
+        )
+        code = status.HTTP_200_OK if booking.replayed else status.HTTP_201_CREATED
+        return Response(BookingSerializer(booking).data, status=code)
+
+
+class BookingDetailView(generics.RetrieveAPIView):
+    required_scope = "bookings:read"
+    serializer_class = BookingSerializer
+    lookup_field = "reference"
+
+    def get_queryset(self):
+        return _bookings(self.request).select_related("component")
+
+
+class BookingCancelView(APIView):
+    required_write_scope = "bookings:write"
+
+    @extend_schema(
+        request=BookingCancelSerializer, responses={200: BookingSerializer, 409: ErrorSerializer}
+    )
+    def post(self, request, reference: str):
+        body = BookingCancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        booking = _bookings(request).filter(reference=reference).first()
+        if booking is None:
+            raise Http404
+        booking = services.cancel_booking(
+            booking,
+            actor=_actor(request),
+            reason=body.validated_data["reason"],
+            reason_accepted=body.validated_data["reason_accepted"],
+        )
+        return Response(BookingSerializer(booking).data)
+
+
+urlpatterns = [
+    path("sessions/", SessionListView.as_view(), name="scheduling-session-list"),
+    path(
+        "sessions/<int:session_id>/seats/",
+        SessionSeatsView.as_view(),
+        name="scheduling-session-seats",
+    ),
+    path("availability/", AvailabilityView.as_view(), name="scheduling-availability"),
+    path("bookings/", BookingCreateView.as_view(), name="scheduling-booking-create"),
+    path(
+        "bookings/<str:reference>/", BookingDetailView.as_view(), name="scheduling-booking-detail"
+    ),
+    path(
+        "bookings/<str:reference>/cancel/",
+        BookingCancelView.as_view(),
+        name="scheduling-booking-cancel",
+    ),
+]

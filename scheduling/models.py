@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -49,6 +51,9 @@ class ExamSession(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     capacity = models.PositiveIntegerField(_("capacity"))
     booked_count = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    # Seats reserved for outstanding waiting-list offers: a free seat offered to the
+    # first waiting candidate is theirs until the offer expires.
+    held_count = models.PositiveIntegerField(_("seats held for offers"), default=0, editable=False)
     accommodations = models.JSONField(
         _("accommodations served"),
         default=list,
@@ -83,6 +88,10 @@ class ExamSession(models.Model):
                 condition=Q(booked_count__lte=models.F("capacity")),
                 name="session_never_overbooked",
             ),
+            models.CheckConstraint(
+                condition=Q(booked_count__lte=models.F("capacity") - models.F("held_count")),
+                name="session_seats_and_offers_within_capacity",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "component", "starts_at"]),
@@ -95,7 +104,11 @@ class ExamSession(models.Model):
 
     @property
     def seats_free(self) -> int:
-        return self.capacity - self.booked_count
+        return self.capacity - self.booked_count - self.held_count
+
+    @property
+    def ends_at(self):
+        return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
 
 
 class SessionStaff(models.Model):
@@ -115,6 +128,9 @@ class SessionStaff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "user"], name="session_staff_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) @ {self.session_id}"
 
 
 class Booking(models.Model):
@@ -157,6 +173,16 @@ class Booking(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(blank=True)
+    invitation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    identity_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["session__starts_at", "candidate__family_name"]
@@ -197,6 +223,9 @@ class WaitingListEntry(models.Model):
         ExamSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     offer_expires_at = models.DateTimeField(null=True, blank=True)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -210,6 +239,10 @@ class WaitingListEntry(models.Model):
                 name="waiting_once_per_component_and_centre",
             )
         ]
+        indexes = [models.Index(fields=["status", "offer_expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id} {self.component_id} @ {self.centre_id} ({self.status})"
 
 
 class IrregularityReport(models.Model):
@@ -223,6 +256,9 @@ class IrregularityReport(models.Model):
     class Meta:
         verbose_name = _("irregularity report")
         verbose_name_plural = _("irregularity reports")
+
+    def __str__(self) -> str:
+        return f"irregularity {self.pk} on booking {self.booking_id}"
 
 
 class CalendarFeed(models.Model):
@@ -250,3 +286,6 @@ class CalendarFeed(models.Model):
                 name="feed_for_centre_or_user",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"feed {self.pk} ({'centre' if self.centre_id else 'user'})"

@@ -29,6 +29,17 @@ def login_verified(client, user):
     return client
 
 
+def mark_fresh(client, *, age_seconds: float = 0) -> None:
+    """Stamp the session as if a code was entered `age_seconds` ago."""
+    import time
+
+    from examens.views.fresh import FRESH_SESSION_KEY
+
+    session = client.session
+    session[FRESH_SESSION_KEY] = time.time() - age_seconds
+    session.save()
+
+
 @pytest.fixture(autouse=True)
 def celery_in_process(request):
     """Run tasks in the test's own process, unless the test is marked `real_worker`.

@@ -149,7 +149,7 @@ def test_cache_is_redis():
 
 
 @pytest.mark.real_worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_security_mail_is_sent_by_a_real_worker_over_redis(keep_root_logger, mailoutbox):
     """A domain task, published after commit, is executed by a worker reading Redis."""
     require_service("Celery broker (CELERY_BROKER_URL)", bool(settings.CELERY_BROKER_URL))

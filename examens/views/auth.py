@@ -30,6 +30,7 @@ from qrcode.image.svg import SvgPathImage
 
 from .. import twofactor
 from ..forms_auth import EnrolForm, LoginForm, VerifyForm
+from .fresh import factor_is_fresh, mark_factor_fresh
 
 BACKUP_CODES_SESSION_KEY = "examens_backup_codes"
 
@@ -49,6 +50,12 @@ def _safe_next(request: HttpRequest) -> str:
     ):
         return target
     return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _confirm_first(request: HttpRequest, then: str) -> HttpResponse:
+    """Changing second factors needs a code entered in the last few minutes."""
+    messages.info(request, _("Confirm with a current code first, then try again."))
+    return redirect(f"{reverse('examens:reverify')}?{urlencode({'next': then})}")
 
 
 def _with_next(url_name: str, request: HttpRequest) -> str:
@@ -147,6 +154,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()
             django_otp.login(request, device)
+            mark_factor_fresh(request)
             return redirect(_safe_next(request))
     return render(
         request,
@@ -168,6 +176,8 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_verified() and twofactor.has_confirmed_totp(user):
         return redirect(_with_next("examens:otp-verify", request))
+    if user.is_verified() and not factor_is_fresh(request):
+        return _confirm_first(request, reverse("examens:otp-enrol"))
     device = twofactor.start_totp_enrolment(user, actor=user)
     form = EnrolForm(request.POST or None)
     status = 200
@@ -188,6 +198,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             device.refresh_from_db()
             django_otp.login(request, device)
+            mark_factor_fresh(request)
             if codes:
                 request.session[BACKUP_CODES_SESSION_KEY] = codes
                 return redirect(_with_next("examens:otp-backup-codes", request))
@@ -238,6 +249,8 @@ def security_view(request: HttpRequest) -> HttpResponse:
     """My authenticator apps, my backup codes; add an app, make new codes."""
     user = request.user
     if request.method == "POST":
+        if not factor_is_fresh(request):
+            return _confirm_first(request, reverse("examens:security"))
         if request.POST.get("action") == "regenerate-backup-codes":
             codes = twofactor.regenerate_backup_codes(user, actor=user)
             request.session[BACKUP_CODES_SESSION_KEY] = codes
@@ -258,6 +271,8 @@ def security_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def remove_device_view(request: HttpRequest, device_id: int) -> HttpResponse:
     device = twofactor.totp_device_for_user(request.user, device_id)
+    if not factor_is_fresh(request):
+        return _confirm_first(request, reverse("examens:security"))
     try:
         twofactor.remove_device(device, actor=request.user)
     except twofactor.TwoFactorError as error:
@@ -267,3 +282,28 @@ def remove_device_view(request: HttpRequest, device_id: int) -> HttpResponse:
             request, _("The authenticator app “%(name)s” was removed.") % {"name": device.name}
         )
     return redirect("examens:security")
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reverify_view(request: HttpRequest) -> HttpResponse:
+    """Enter a current code again before a sensitive action (release, correction, devices)."""
+    form = VerifyForm(request.POST or None)
+    status = 200
+    target = _safe_next(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            twofactor.verify_second_factor(request.user, token=form.cleaned_data["token"])
+        except twofactor.TokenThrottled as error:
+            form.add_error(None, str(error.message))
+            status = 429
+        except twofactor.TwoFactorError as error:
+            form.add_error("token", str(error.message))
+            status = 400
+        else:
+            mark_factor_fresh(request)
+            return redirect(target)
+    return render(
+        request, "examens/auth/reverify.html", {"form": form, "next": target}, status=status
+    )

@@ -51,7 +51,7 @@ def test_events_are_chained_to_their_predecessor():
     assert verify_chain() == (5, None)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_record_event_refuses_to_run_outside_a_transaction():
     with pytest.raises(RuntimeError):
         record_event(SYSTEM, "examens.test.happened", object_type="x", object_id="1")

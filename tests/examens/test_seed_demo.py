@@ -9,7 +9,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.nl import bsn as stdnum_bsn
 
 from examens.audit import verify_chain
-from examens.management.commands.seed_demo import DEMO_PASSWORD, STAFF, totp_key_for
+from examens.management.commands.seed_demo import (
+    DEMO_PASSWORD,
+    STAFF,
+    plan_candidates,
+    totp_key_for,
+)
 from examens.models import (
     AuditEvent,
     Candidate,
@@ -19,6 +24,7 @@ from examens.models import (
     Organisation,
     Role,
     Room,
+    Route,
     User,
 )
 
@@ -158,14 +164,25 @@ def test_seed_demo_second_run_creates_no_rows_and_no_audit_events():
 
 
 def test_seed_demo_is_deterministic_across_databases():
+    """The plan depends on nothing but its seed, and the database holds exactly the plan."""
     seed()
-    first = sorted(Candidate.objects.values_list("bsn", "family_name", "term_start"))
-    Decision.objects.all().delete()
-    Candidate.objects.all().delete()
-
-    seed()
-
-    assert sorted(Candidate.objects.values_list("bsn", "family_name", "term_start")) == first
+    requirements = {
+        (route.regime.code, route.code): {
+            "required": {r.component.code for r in route.requirements.all() if not r.optional},
+            "step_down": {r.component.code for r in route.requirements.all() if r.step_down_level},
+        }
+        for route in Route.objects.select_related("regime").prefetch_related(
+            "requirements__component"
+        )
+    }
+    first = plan_candidates(30, requirements)
+    again = plan_candidates(30, requirements)
+    assert [(p.bsn, p.family_name, p.term_start) for p in first] == [
+        (p.bsn, p.family_name, p.term_start) for p in again
+    ]
+    assert sorted(Candidate.objects.values_list("bsn", "family_name", "term_start")) == sorted(
+        (p.bsn, p.family_name, p.term_start) for p in first
+    )
 
 
 def test_seed_demo_prints_logins_with_totp_secret_but_never_a_bsn():

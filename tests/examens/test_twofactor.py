@@ -4,6 +4,7 @@ import base64
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from examens import twofactor
 from examens.models import AuditEvent
+from tests.conftest import mark_fresh
 from tests.examens.factories import UserFactory, add_totp_device, current_totp
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +289,7 @@ def test_enrolment_refused_to_unverified_user_who_already_has_a_device(client):
 def test_second_device_added_from_security_keeps_backup_codes(
     verified_client, django_capture_on_commit_callbacks
 ):
+    mark_fresh(verified_client)
     user = verified_client.user
     old_codes = twofactor.regenerate_backup_codes(user, actor=user)
     verified_client.get(ENROL)
@@ -430,6 +433,7 @@ def test_security_page_lists_my_devices_and_backup_count(verified_client):
 def test_regenerating_backup_codes_replaces_old_ones(
     verified_client, django_capture_on_commit_callbacks
 ):
+    mark_fresh(verified_client)
     user = verified_client.user
     old = twofactor.regenerate_backup_codes(user, actor=user)
 
@@ -446,6 +450,7 @@ def test_regenerating_backup_codes_replaces_old_ones(
 
 
 def test_removing_a_device_mails_and_audits(verified_client, django_capture_on_commit_callbacks):
+    mark_fresh(verified_client)
     user = verified_client.user
     extra = TOTPDevice.objects.create(user=user, name="Old phone", confirmed=True)
 
@@ -462,6 +467,7 @@ def test_removing_a_device_mails_and_audits(verified_client, django_capture_on_c
 
 
 def test_last_device_cannot_be_removed(verified_client, django_capture_on_commit_callbacks):
+    mark_fresh(verified_client)
     device = verified_client.user.totpdevice_set.get()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -490,3 +496,44 @@ def test_remove_device_needs_post(verified_client):
     response = verified_client.get(reverse("examens:device-remove", args=[device.pk]))
 
     assert response.status_code == 405
+
+
+def test_changing_devices_with_a_stale_factor_asks_for_a_code_first(verified_client):
+    user = verified_client.user
+    extra = TOTPDevice.objects.create(user=user, name="Old phone", confirmed=True)
+    mark_fresh(verified_client, age_seconds=settings.OTP_FRESHNESS_SECONDS + 1)
+
+    remove = verified_client.post(reverse("examens:device-remove", args=[extra.pk]))
+    regenerate = verified_client.post(SECURITY, {"action": "regenerate-backup-codes"})
+    enrol = verified_client.get(ENROL)
+
+    for response in (remove, regenerate, enrol):
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("examens:reverify"))
+    assert TOTPDevice.objects.filter(pk=extra.pk).exists()
+    assert not TOTPDevice.objects.filter(user=user, confirmed=False).exists()
+    assert not AuditEvent.objects.filter(action__startswith="examens.otp.").exists()
+
+
+def test_reverify_with_a_current_code_makes_the_factor_fresh_and_returns(verified_client):
+    device = verified_client.user.totpdevice_set.get()
+    response = verified_client.post(
+        reverse("examens:reverify"), {"token": current_totp(device), "next": SECURITY}
+    )
+    assert response.status_code == 302
+    assert response.url == SECURITY
+    assert verified_client.post(SECURITY, {"action": "regenerate-backup-codes"}).url == (
+        BACKUP_CODES
+    )
+
+
+def test_login_verification_stamps_the_factor_as_fresh(client):
+    from examens.views.fresh import FRESH_SESSION_KEY
+
+    user = UserFactory()
+    device = add_totp_device(user)
+    client.post(
+        reverse("examens:login"), {"username": user.username, "password": "correct horse battery"}
+    )
+    client.post(reverse("examens:otp-verify"), {"token": current_totp(device)})
+    assert FRESH_SESSION_KEY in client.session

@@ -1,0 +1,190 @@
+"""Successful bookings per second under gunicorn on PostgreSQL, against a baseline read.
+
+Usage: .venv/bin/python bench/booking.py [--clients 32] [--seconds 10] [--workers 4]
+
+Creates its own database (eb_bench), seeds sessions and candidates, starts
+gunicorn on 127.0.0.1, then runs two phases with the same number of client
+threads (http.client, keep-alive, 127.0.0.1 only, bounded in time):
+  baseline: GET /api/v1/sessions/<id>/seats/  (one indexed single-row read)
+  booking:  POST /api/v1/bookings/ with an Idempotency-Key, one candidate each
+Checks zero overbooking afterwards and prints the ratio last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import ROOT, fresh_database, percentile, seed_world  # noqa: E402
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def run_phase(port, clients, seconds, make_request):
+    """Each client thread sends requests until the time is up; returns (ok, other, latencies)."""
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+    ok, other, latencies = [0], [0], []
+
+    def client(index):
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        local_ok = local_other = 0
+        local_lat = []
+        while time.monotonic() < stop:
+            request = make_request(index)
+            if request is None:
+                break
+            method, path, body, headers = request
+            began = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
+                local_other += 1
+                continue
+            local_lat.append(time.perf_counter() - began)
+            if response.status in (200, 201):
+                local_ok += 1
+            else:
+                local_other += 1
+        conn.close()
+        with lock:
+            ok[0] += local_ok
+            other[0] += local_other
+            latencies.extend(local_lat)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    return ok[0], other[0], latencies, time.monotonic() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--sessions", type=int, default=400)
+    parser.add_argument("--capacity", type=int, default=30)
+    args = parser.parse_args()
+    args.clients = max(1, min(args.clients, 128))
+    args.seconds = max(1.0, min(args.seconds, 60.0))
+
+    url = fresh_database("eb_bench")
+    seats = args.sessions * args.capacity
+    secret = seed_world(sessions=args.sessions, capacity=args.capacity, candidates=seats + 2000)
+    from examens.models import Candidate
+    from scheduling.models import Booking, ExamSession
+
+    session_ids = list(ExamSession.objects.values_list("pk", flat=True))
+    candidate_ids = list(Candidate.objects.values_list("pk", flat=True))
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_DEBUG="0", LOG_LEVEL="WARNING")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_ready(port)
+        auth = {"Authorization": f"Bearer {secret}"}
+        rng = random.Random(7)
+
+        def baseline(_index):
+            return ("GET", f"/api/v1/sessions/{rng.choice(session_ids)}/seats/", None, auth)
+
+        base_ok, base_other, base_lat, base_time = run_phase(
+            port, args.clients, args.seconds, baseline
+        )
+
+        queue = iter(candidate_ids)
+        queue_lock = threading.Lock()
+
+        def booking(index):
+            with queue_lock:
+                candidate = next(queue, None)
+            if candidate is None:
+                return None
+            body = json.dumps({"session": rng.choice(session_ids), "candidate": candidate})
+            headers = dict(
+                auth,
+                **{"Content-Type": "application/json", "Idempotency-Key": f"bench-{candidate}"},
+            )
+            return ("POST", "/api/v1/bookings/", body, headers)
+
+        book_ok, book_other, book_lat, book_time = run_phase(
+            port, args.clients, args.seconds, booking
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    over = [
+        s
+        for s in ExamSession.objects.all()
+        if s.booked_count > s.capacity
+        or Booking.objects.filter(session=s, status="booked").count() != s.booked_count
+    ]
+    base_rate = base_ok / base_time
+    book_rate = book_ok / book_time
+    print(f"clients={args.clients} workers={args.workers} seconds={args.seconds}")
+    print(
+        f"baseline: {base_rate:.1f} req/s ok, {base_other} other, "
+        f"p50 {percentile(base_lat, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(base_lat, 0.99) * 1000:.1f} ms"
+    )
+    print(
+        f"booking:  {book_rate:.1f} bookings/s ok, {book_other} refused/other, "
+        f"p50 {percentile(book_lat, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(book_lat, 0.99) * 1000:.1f} ms"
+    )
+    print(f"overbooked or miscounted sessions: {len(over)}")
+    print(f"ratio bookings/s / baseline req/s: {book_rate / base_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""WSGI entry for bench/verify.py (settings: verify_settings)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "verify_settings")
+application = get_wsgi_application()

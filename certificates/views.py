@@ -1,0 +1,254 @@
+"""Public verification (no login), published keys and status list; staff download and status."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from examens.exceptions import ExamAdminError
+from examens.models import Component, Route
+
+from .cache import hit_window
+from .models import Certificate
+from .pdf import outcome_texts
+from .permissions import can_manage, certificate_for_downloader, certificate_for_manager
+from .selectors import (
+    public_keys_document,
+    status_list_document,
+    verification_count,
+    verify_online,
+)
+from .services import (
+    reinstate_certificate,
+    revoke_certificate,
+    suspend_certificate,
+)
+from .storage import open_certificate_pdf
+from .verification import Outcome, VerificationResult
+
+DOWNLOAD_SALT = "certificates.candidate-download"
+
+
+# --- rate limiting -----------------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def rate_limited(request) -> bool:
+    """A fixed one-minute window per IP address in the cache (shared across workers).
+
+    The window is part of the key, so a counter that outlives its minute
+    never blocks the next one. One increment per request; the first request
+    of a window creates the counter.
+    """
+    limit = getattr(settings, "CERTIFICATE_VERIFY_RATE_PER_MINUTE", 60)
+    window = int(time.time() // 60)
+    key = f"certificates:verify-rate:{_client_ip(request)}:{window}"
+    return hit_window(key, 120) > limit
+
+
+def _too_many(request, *, as_json: bool):
+    if as_json:
+        response = JsonResponse({"error": "rate_limited"}, status=429)
+    else:
+        response = render(request, "certificates/rate_limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+# --- public verification -----------------------------------------------------------------
+
+
+def _verify(token: str) -> VerificationResult:
+    """Verify and count the scan (valid, suspended or revoked: see `verify_online`)."""
+    result, _certificate_id = verify_online(token, count=True)
+    return result
+
+
+def _as_json(result: VerificationResult) -> dict:
+    body: dict = {
+        "outcome": result.outcome,
+        "message": {"nl": result.message_nl, "en": result.message_en},
+    }
+    if result.status is not None and result.outcome in (Outcome.SUSPENDED, Outcome.REVOKED):
+        body["status"] = {
+            "status": result.status.status,
+            "reason": result.status.reason,
+            "since": result.status.since.isoformat() if result.status.since else None,
+        }
+    if result.key is not None:
+        body["key"] = {
+            "key_id": result.key.key_id,
+            "valid_from": result.key.valid_from.isoformat(),
+            "valid_until": result.key.valid_until.isoformat() if result.key.valid_until else None,
+        }
+    if result.data is not None:
+        data = result.data
+        body["certificate"] = {
+            "serial": data.serial,
+            "given_names": data.given_names,
+            "family_name": data.family_name,
+            "date_of_birth": data.date_of_birth.isoformat(),
+            "regime": data.regime,
+            "route": data.route,
+            "issuer": data.issuer,
+            "issued_on": data.issued_on.isoformat(),
+            "components": [
+                {"code": c.code, "outcome": c.outcome, "level": c.level} for c in data.components
+            ],
+        }
+    return body
+
+
+@never_cache
+@require_GET
+def verify(request, token: str):
+    """The page the QR code opens: the verdict, the key, and the printed data to compare."""
+    if rate_limited(request):
+        return _too_many(request, as_json=False)
+    result = _verify(token)
+    context: dict = {
+        "result": result,
+        "json_url": reverse("certificates:verify-json", args=[token]),
+    }
+    data = result.data
+    if data is not None:
+        route = (
+            Route.objects.select_related("regime")
+            .filter(code=data.route, regime__code=data.regime)
+            .first()
+        )
+        names = {
+            c.code: c
+            for c in Component.objects.filter(code__in=[item.code for item in data.components])
+        }
+        context["route"] = route
+        context["components"] = [
+            {
+                "item": item,
+                "component": names.get(item.code),
+                "outcome": outcome_texts(item.outcome, item.level),
+            }
+            for item in data.components
+        ]
+    return render(request, "certificates/verify.html", context)
+
+
+@never_cache
+@require_GET
+def verify_json(request, token: str):
+    """The same verdict for machines."""
+    if rate_limited(request):
+        return _too_many(request, as_json=True)
+    result = _verify(token)
+    return JsonResponse(_as_json(result), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def public_keys(request):
+    """Every signing key with its window, for offline verifiers. Stable URL."""
+    response = JsonResponse(public_keys_document())
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@never_cache
+@require_GET
+def status_list(request):
+    """The signed list of suspended and revoked serials. Stable URL, always current."""
+    response = JsonResponse(status_list_document(), json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- downloads ---------------------------------------------------------------------------
+
+
+def _pdf_response(certificate: Certificate) -> HttpResponse:
+    response = HttpResponse(open_certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificaat-{certificate.serial}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def candidate_download_url(certificate: Certificate) -> str:
+    """An expiring link for the holder: the signed serial (never a BSN), TimestampSigner."""
+    value = signing.TimestampSigner(salt=DOWNLOAD_SALT).sign(certificate.serial)
+    return settings.SITE_URL + reverse("certificates:candidate-download", args=[value])
+
+
+def download_link_max_age() -> int:
+    return getattr(settings, "CERTIFICATE_DOWNLOAD_LINK_SECONDS", 14 * 24 * 3600)
+
+
+@require_GET
+def candidate_download(request, value: str):
+    """The holder's download through an expiring signed link; a revoked one is gone."""
+    try:
+        serial = signing.TimestampSigner(salt=DOWNLOAD_SALT).unsign(
+            value, max_age=download_link_max_age()
+        )
+    except signing.BadSignature:
+        raise Http404 from None
+    certificate = Certificate.objects.filter(serial=serial).exclude(status="revoked").first()
+    if certificate is None:
+        raise Http404
+    return _pdf_response(certificate)
+
+
+@require_GET
+def download(request, pk: int):
+    return _pdf_response(certificate_for_downloader(request.user, pk))
+
+
+def detail(request, pk: int):
+    certificate = certificate_for_downloader(request.user, pk)
+    link = None
+    if request.method == "POST" and request.POST.get("action") == "link":
+        link = candidate_download_url(certificate)
+    return render(
+        request,
+        "certificates/detail.html",
+        {
+            "certificate": certificate,
+            "can_manage": can_manage(request.user, certificate),
+            "verification_count": verification_count(certificate),
+            "link": link,
+            "link_days": download_link_max_age() // 86400,
+            "verify_url": reverse("certificates:verify", args=[certificate.payload]),
+        },
+    )
+
+
+STATUS_ACTIONS = {
+    "suspend": suspend_certificate,
+    "reinstate": reinstate_certificate,
+    "revoke": revoke_certificate,
+}
+
+
+@require_POST
+def change_status(request, pk: int, action: str):
+    certificate = certificate_for_manager(request.user, pk)
+    service = STATUS_ACTIONS.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(certificate, actor=request.user, reason=request.POST.get("reason", ""))
+    except ExamAdminError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The status of the certificate was changed."))
+    return redirect("certificates:detail", pk=certificate.pk)

@@ -1,0 +1,43 @@
+"""A fresh second factor for sensitive actions (as pretix does for sensitive settings).
+
+Logging in, enrolling and re-verifying stamp the session; a view decorated with
+`fresh_factor_required` sends the user to re-enter a code when that stamp is
+older than settings.OTP_FRESHNESS_SECONDS.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+
+FRESH_SESSION_KEY = "otp_verified_at"
+
+
+def mark_factor_fresh(request: HttpRequest) -> None:
+    request.session[FRESH_SESSION_KEY] = time.time()
+
+
+def factor_is_fresh(request: HttpRequest) -> bool:
+    verified_at = request.session.get(FRESH_SESSION_KEY)
+    if not isinstance(verified_at, int | float):
+        return False
+    return 0 <= time.time() - verified_at <= settings.OTP_FRESHNESS_SECONDS
+
+
+def fresh_factor_required(view):
+    """Send the user to re-enter a code when the last one is older than the freshness window."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not factor_is_fresh(request):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('examens:reverify')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapper

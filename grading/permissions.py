@@ -1,0 +1,157 @@
+"""Access gates for grading: one function per object kind, one condition per line.
+
+Gates raise Http404 for "absent" and "not yours" alike, so that ids cannot be
+probed. Who rates: an examiner with a qualification valid today for the
+component (and level, when the qualification names one), of the session's
+own organisation, or assigned to the session as examiner (the agency assigns).
+Who releases and corrects: an examiner or admin of the session's organisation,
+or of the agency.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from examens.models import Candidate, Component, Organisation, Role, User
+from examens.permissions import is_agency_member, organisations_for, visible_candidates
+from scheduling.models import Booking, ExamSession, SessionStaff
+
+from .models import ExaminerQualification, Result
+
+COORDINATOR_ROLES = {Role.EXAMINER, Role.ADMIN}
+
+
+def valid_qualifications(
+    user: User, *, component: Component, level: str = "", on: datetime.date | None = None
+) -> QuerySet[ExaminerQualification]:
+    on = on or timezone.localdate()
+    if not user.is_authenticated:
+        return ExaminerQualification.objects.none()
+    return ExaminerQualification.objects.filter(
+        Q(level="") | Q(level=level),
+        user=user,
+        component=component,
+        valid_from__lte=on,
+        valid_until__gte=on,
+    )
+
+
+def can_rate(user: User, booking: Booking, *, on: datetime.date | None = None) -> bool:
+    qualifications = valid_qualifications(
+        user, component=booking.component, level=booking.level, on=on
+    )
+    if not qualifications.exists():
+        return False
+    session = booking.session
+    if qualifications.filter(organisation_id=session.centre.organisation_id).exists():
+        return True
+    return SessionStaff.objects.filter(
+        session=session, user=user, role=SessionStaff.Role.EXAMINER
+    ).exists()
+
+
+def rateable_bookings(user: User, *, on: datetime.date | None = None) -> QuerySet[Booking]:
+    """Sat attempts at rated components that `user` may rate (the worklist's universe)."""
+    on = on or timezone.localdate()
+    if not user.is_authenticated:
+        return Booking.objects.none()
+    quals = ExaminerQualification.objects.filter(user=user, valid_from__lte=on, valid_until__gte=on)
+    condition = Q(pk__in=[])
+    for q in quals:
+        level = Q() if not q.level else Q(level=q.level)
+        own_org = Q(session__centre__organisation_id=q.organisation_id)
+        assigned = Q(
+            session__assignments__user=user,
+            session__assignments__role=SessionStaff.Role.EXAMINER,
+        )
+        condition |= Q(component_id=q.component_id) & level & (own_org | assigned)
+    return (
+        Booking.objects.filter(condition, component__assessment=Component.Assessment.RATED)
+        .filter(status=Booking.Status.CHECKED_IN)
+        .distinct()
+    )
+
+
+def booking_for_rater(user: User, booking_id: int) -> Booking:
+    try:
+        booking = Booking.objects.select_related(
+            "session__centre", "session__exam_version", "component", "candidate"
+        ).get(pk=booking_id)
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not can_rate(user, booking):
+        raise Http404
+    return booking
+
+
+def coordinated_sessions(user: User) -> QuerySet[ExamSession]:
+    if is_agency_member(user, COORDINATOR_ROLES):
+        return ExamSession.objects.all()
+    return ExamSession.objects.filter(
+        centre__organisation__in=organisations_for(user, COORDINATOR_ROLES)
+    )
+
+
+def session_for_coordinator(user: User, session_id: int) -> ExamSession:
+    try:
+        return (
+            coordinated_sessions(user)
+            .select_related("centre", "component", "exam_version")
+            .get(pk=session_id)
+        )
+    except (ExamSession.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def result_for_coordinator(user: User, result_id: int) -> Result:
+    """A result of a session the user coordinates, or a sign-off they may make."""
+    try:
+        result = Result.objects.select_related("candidate", "component", "booking__session").get(
+            pk=result_id
+        )
+    except (Result.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if result.booking_id:
+        if not coordinated_sessions(user).filter(pk=result.booking.session_id).exists():
+            raise Http404
+    elif not can_sign_off(user, result.candidate, result.component):
+        raise Http404
+    return result
+
+
+def result_for_viewer(user: User, result_id: int) -> Result:
+    """Who may see the candidate, or coordinates the result, may see its history."""
+    try:
+        return Result.objects.select_related("candidate", "component").get(
+            pk=result_id, candidate__in=visible_candidates(user)
+        )
+    except (Result.DoesNotExist, ValueError, TypeError):
+        return result_for_coordinator(user, result_id)
+
+
+def sign_off_organisations(candidate: Candidate) -> QuerySet[Organisation]:
+    """The candidate's municipality and the providers it contracted."""
+    return Organisation.objects.filter(
+        Q(pk=candidate.municipality_id) | Q(contracted_by=candidate.municipality_id)
+    ).distinct()
+
+
+def can_sign_off(
+    user: User, candidate: Candidate, component: Component, *, on: datetime.date | None = None
+) -> bool:
+    return (
+        valid_qualifications(user, component=component, on=on)
+        .filter(organisation__in=sign_off_organisations(candidate))
+        .exists()
+    )
+
+
+def candidate_for_sign_off(user: User, candidate_id: int) -> Candidate:
+    try:
+        return visible_candidates(user, roles={Role.EXAMINER}).get(pk=candidate_id)
+    except (Candidate.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,178 @@
+"""Grading pages: worklist, rating form, release per session, corrections, history, progress.
+
+Every page is behind the verified second factor (the project's middleware).
+Releasing, correcting and signing off additionally need a fresh factor: a
+code entered within settings.OTP_FRESHNESS_SECONDS (see `fresh_factor_required`).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from examens.exceptions import ExamAdminError
+from examens.permissions import candidate_for_viewer
+from examens.views.errors import attach_error
+from examens.views.fresh import fresh_factor_required
+
+from . import permissions, selectors
+from .forms import CorrectionForm, RatingForm, SignOffForm
+from .models import Rating, Result, Rubric
+from .services import correct_result, record_rating, release_session_results, sign_off_component
+from .services.ratings import next_rating_kind
+
+
+def worklist(request: HttpRequest) -> HttpResponse:
+    """Attempts waiting for my rating (first, second or adjudication)."""
+    bookings = (
+        permissions.rateable_bookings(request.user)
+        .exclude(results__is_current=True)
+        .exclude(ratings__rater=request.user)
+        .select_related("component", "session__centre", "candidate")
+        .prefetch_related("ratings")
+        .order_by("session__starts_at", "pk")[:200]
+    )
+    rows = []
+    for booking in bookings:
+        kind = next_rating_kind(booking, list(booking.ratings.all()))
+        if kind is not None:
+            rows.append({"booking": booking, "kind": Rating.Kind(kind).label})
+    sessions = (
+        permissions.coordinated_sessions(request.user)
+        .select_related("centre", "component")
+        .order_by("-starts_at")[:50]
+    )
+    return render(request, "grading/worklist.html", {"rows": rows, "sessions": sessions})
+
+
+@require_http_methods(["GET", "POST"])
+def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = permissions.booking_for_rater(request.user, booking_id)
+    rubric = Rubric.objects.filter(exam_version_id=booking.session.exam_version_id).first()
+    if rubric is None:
+        return render(request, "examens/not_allowed.html", status=404)
+    form = RatingForm(request.POST or None, rubric=rubric, language=get_language() or "nl")
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_rating(booking, actor=request.user, scores=form.scores())
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("Your rating has been recorded."))
+            return redirect("grading:worklist")
+    return render(
+        request,
+        "grading/rate.html",
+        {
+            "booking": booking,
+            "form": form,
+            "rubric": rubric,
+            "visible": selectors.ratings_visible_to(request.user, booking),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def session_release(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = permissions.session_for_coordinator(request.user, session_id)
+    return render(
+        request,
+        "grading/session.html",
+        {"session": session, "rows": selectors.session_results(session)},
+    )
+
+
+@require_http_methods(["POST"])
+@fresh_factor_required
+def session_release_all(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = permissions.session_for_coordinator(request.user, session_id)
+    released = release_session_results(session, actor=request.user)
+    messages.success(request, _("%(count)d result(s) released.") % {"count": len(released)})
+    return redirect("grading:session", session_id=session.pk)
+
+
+def result_history(request: HttpRequest, result_id: int) -> HttpResponse:
+    result = permissions.result_for_viewer(request.user, result_id)
+    return render(
+        request,
+        "grading/history.html",
+        {"result": result, "versions": selectors.result_history(result)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@fresh_factor_required
+def result_correct(request: HttpRequest, result_id: int) -> HttpResponse:
+    result = permissions.result_for_coordinator(request.user, result_id)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            corrected = correct_result(
+                result,
+                actor=request.user,
+                reason=data["reason"],
+                raw_score=data["raw_score"],
+                outcome=data["outcome"] or None,
+            )
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("The result has been corrected."))
+            return redirect("grading:history", result_id=corrected.pk)
+    return render(
+        request,
+        "grading/correct.html",
+        {"result": result, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def progress(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    """The municipal officer's view: each requirement of the route and whether it is met."""
+    candidate = candidate_for_viewer(request.user, candidate_id)
+    results = (
+        Result.objects.filter(candidate=candidate)
+        .exclude(status=Result.Status.DRAFT)
+        .select_related("component")
+    )
+    return render(
+        request,
+        "grading/progress.html",
+        {
+            "candidate": candidate,
+            "progress": selectors.candidate_progress(candidate),
+            "results": results.order_by("-sat_on", "-version"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@fresh_factor_required
+def sign_off(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    candidate = permissions.candidate_for_sign_off(request.user, candidate_id)
+    form = SignOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sign_off_component(
+                candidate,
+                actor=request.user,
+                component=form.cleaned_data["component"],
+                completed=form.cleaned_data["completed"],
+                evidence=form.evidence(),
+            )
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("The component has been signed off."))
+            return redirect("grading:progress", candidate_id=candidate.pk)
+    return render(
+        request,
+        "grading/sign_off.html",
+        {"candidate": candidate, "form": form},
+        status=400 if form.errors else 200,
+    )

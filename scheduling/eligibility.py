@@ -1,0 +1,284 @@
+"""Who may be booked into which session: the rules of `book_candidate`, one function each.
+
+`assess(candidate, session)` runs every rule and returns all failures (the
+planner's booking form shows them all); `book_candidate` raises the first.
+
+Extension point for higher apps
+-------------------------------
+scheduling may not import grading, yet "the component is not already passed"
+is grading's knowledge. Grading therefore registers its own rule at start-up::
+
+    # grading/apps.py
+    def ready(self):
+        from scheduling.eligibility import register_check
+        from grading.eligibility import refuse_when_passed
+        register_check(refuse_when_passed)
+
+A check is `fn(context: EligibilityContext) -> BookingRefused | None`; it must
+only read, and should raise nothing else. Registered checks run after the
+built-in registry rules and before the session rules. `register_check` is
+idempotent (registering the same function twice keeps one).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from examens.models import Candidate, Decision, Level, RouteRequirement
+
+from .exceptions import AlreadyBooked, BookingRefused, SessionFull
+from .models import Booking, ExamSession
+
+LEVEL_RANK = {value: rank for rank, value in enumerate(Level.values)}
+
+
+@dataclass
+class EligibilityContext:
+    candidate: Candidate
+    session: ExamSession
+    now: datetime.datetime
+    requirement: RouteRequirement | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    needs: set[str] = field(default_factory=set)
+    extra_minutes: int = 0
+
+    @property
+    def step_down(self) -> Decision | None:
+        for decision in self.decisions:
+            if (
+                decision.kind == Decision.Kind.STEP_DOWN
+                and decision.component_id == self.session.component_id
+            ):
+                return decision
+        return None
+
+    @property
+    def plan_level(self) -> str:
+        """The level the personal plan asks for: the stepped-down level when decided."""
+        step_down = self.step_down
+        if step_down is not None:
+            return step_down.level
+        return self.requirement.level if self.requirement else ""
+
+    @property
+    def allowed_levels(self) -> set[str]:
+        if self.requirement is None:
+            return set()
+        levels = {self.requirement.level}
+        if self.step_down is not None:
+            levels.add(self.step_down.level)
+        return levels
+
+
+@dataclass
+class Assessment:
+    """The outcome of all booking rules for one candidate and one session."""
+
+    problems: list[BookingRefused]
+    warnings: list[str]
+    plan_level: str
+    slot_minutes: int
+    outside_term: bool
+    needs: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+Check = Callable[[EligibilityContext], BookingRefused | None]
+_EXTRA_CHECKS: list[Check] = []
+
+
+def register_check(check: Check) -> Check:
+    """Add a rule from a higher app (e.g. grading's "already passed"). Idempotent."""
+    if check not in _EXTRA_CHECKS:
+        _EXTRA_CHECKS.append(check)
+    return check
+
+
+def unregister_check(check: Check) -> None:
+    if check in _EXTRA_CHECKS:
+        _EXTRA_CHECKS.remove(check)
+
+
+# --- The built-in rules, in the order the planner reads them -----------------------------
+
+
+def required_by_route(ctx: EligibilityContext) -> BookingRefused | None:
+    if ctx.requirement is None:
+        return BookingRefused(
+            _("The candidate's learning route does not include this component."),
+            code="not_required_by_route",
+            field="session",
+        )
+    return None
+
+
+def level_matches_plan(ctx: EligibilityContext) -> BookingRefused | None:
+    if ctx.requirement is None:
+        return None
+    if ctx.session.level not in ctx.allowed_levels:
+        return BookingRefused(
+            _("The session is at level %(session)s; the candidate's plan asks for %(plan)s.")
+            % {"session": ctx.session.level or "—", "plan": ctx.plan_level or "—"},
+            code="wrong_level",
+            field="session",
+        )
+    return None
+
+
+def not_exempted(ctx: EligibilityContext) -> BookingRefused | None:
+    for decision in ctx.decisions:
+        if decision.kind != Decision.Kind.EXEMPTION:
+            continue
+        if decision.component_id in (None, ctx.session.component_id):
+            return BookingRefused(
+                _("The candidate is exempted from this component (decision of %(day)s).")
+                % {"day": decision.decided_on.isoformat()},
+                code="exempted",
+                field="candidate",
+            )
+    return None
+
+
+def no_other_open_booking(ctx: EligibilityContext) -> BookingRefused | None:
+    if Booking.objects.filter(
+        candidate=ctx.candidate,
+        component_id=ctx.session.component_id,
+        status__in=Booking.OPEN_STATUSES,
+    ).exists():
+        return AlreadyBooked(field="candidate")
+    return None
+
+
+def session_open(ctx: EligibilityContext) -> BookingRefused | None:
+    if ctx.session.status != ExamSession.Status.PUBLISHED:
+        return BookingRefused(
+            _("The session is not open for booking (status: %(status)s).")
+            % {"status": ctx.session.get_status_display()},
+            code="session_not_open",
+            field="session",
+        )
+    if ctx.now >= ctx.session.booking_closes_at:
+        return BookingRefused(
+            _("Booking for this session closed at %(when)s.")
+            % {
+                "when": timezone.localtime(ctx.session.booking_closes_at).strftime("%d-%m-%Y %H:%M")
+            },
+            code="booking_closed",
+            field="session",
+        )
+    return None
+
+
+def accommodations_served(ctx: EligibilityContext) -> BookingRefused | None:
+    missing = sorted(ctx.needs - set(ctx.session.accommodations))
+    if missing:
+        return BookingRefused(
+            _("The session cannot serve the candidate's accommodation needs: %(needs)s.")
+            % {"needs": ", ".join(missing)},
+            code="accommodation_not_served",
+            field="session",
+            details={"missing": missing},
+        )
+    if ctx.extra_minutes > ctx.session.max_extra_minutes:
+        return BookingRefused(
+            _("The candidate needs %(need)s extra minutes; the session gives at most %(max)s.")
+            % {"need": ctx.extra_minutes, "max": ctx.session.max_extra_minutes},
+            code="extra_time_not_available",
+            field="session",
+        )
+    return None
+
+
+def seat_free(ctx: EligibilityContext) -> BookingRefused | None:
+    if ctx.session.seats_free <= 0:
+        return SessionFull(field="session")
+    return None
+
+
+REGISTRY_CHECKS: list[Check] = [required_by_route, level_matches_plan, not_exempted]
+SESSION_CHECKS: list[Check] = [no_other_open_booking, session_open, accommodations_served]
+
+
+def build_context(
+    candidate: Candidate, session: ExamSession, *, now: datetime.datetime | None = None
+) -> EligibilityContext:
+    from examens.selectors import active_accommodations
+
+    needs, minutes = active_accommodations(candidate)
+    return EligibilityContext(
+        candidate=candidate,
+        session=session,
+        now=now or timezone.now(),
+        requirement=RouteRequirement.objects.filter(
+            route_id=candidate.route_id, component_id=session.component_id
+        ).first(),
+        decisions=list(
+            candidate.decisions.filter(
+                withdrawn_at__isnull=True,
+                kind__in=[Decision.Kind.EXEMPTION, Decision.Kind.STEP_DOWN],
+            )
+        ),
+        needs=needs,
+        extra_minutes=minutes,
+    )
+
+
+def within_term(candidate: Candidate, session: ExamSession) -> bool:
+    day = timezone.localtime(session.starts_at).date()
+    return candidate.term_start <= day <= candidate.term_end
+
+
+def assess(
+    candidate: Candidate,
+    session: ExamSession,
+    *,
+    now: datetime.datetime | None = None,
+    include_capacity: bool = True,
+    context: EligibilityContext | None = None,
+) -> Assessment:
+    """Run every booking rule; return all failures and warnings (reads only)."""
+    ctx = context or build_context(candidate, session, now=now)
+    checks = [*REGISTRY_CHECKS, *_EXTRA_CHECKS, *SESSION_CHECKS]
+    if include_capacity:
+        checks.append(seat_free)
+    problems = [problem for check in checks if (problem := check(ctx)) is not None]
+    outside = not within_term(candidate, session)
+    warnings = ["outside_term"] if outside else []
+    return Assessment(
+        problems=problems,
+        warnings=warnings,
+        plan_level=ctx.plan_level,
+        slot_minutes=session.duration_minutes + ctx.extra_minutes,
+        outside_term=outside,
+        needs=sorted(ctx.needs),
+    )
+
+
+def payer_for(
+    *,
+    is_asylum_migrant: bool,
+    attempt_number: int,
+    booked_level: str,
+    plan_level: str,
+    fee_cents: int,
+) -> str:
+    """Who pays an attempt (pure): the municipality pays the first two attempts of an
+    asylum migrant at (or above) the plan's level; a free component has no payer."""
+    if fee_cents == 0:
+        return Booking.Payer.NONE
+    below_plan = (
+        bool(plan_level)
+        and bool(booked_level)
+        and LEVEL_RANK[booked_level] < LEVEL_RANK[plan_level]
+    )
+    if is_asylum_migrant and attempt_number <= 2 and not below_plan:
+        return Booking.Payer.MUNICIPALITY
+    return Booking.Payer.CANDIDATE

@@ -1,0 +1,123 @@
+"""Access gates for scheduling: one function per object kind, one condition per line.
+
+Planners (and organisation admins) of a centre's organisation plan its
+sessions; the agency's planners plan every centre. Assigned examiners and
+invigilators may open check-in for their own sessions. Every gate answers
+Http404 for "absent" and "not yours" alike.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from examens.models import Candidate, ExamCentre, Organisation, Role, User
+from examens.permissions import is_agency_member, organisations_for, visible_candidates
+
+from .models import Booking, ExamSession, WaitingListEntry
+
+PLANNER_ROLES = {Role.PLANNER, Role.ADMIN}
+
+
+def planner_centres(user: User) -> QuerySet[ExamCentre]:
+    """The centres `user` plans: their organisations' centres, or all for the agency."""
+    if not user.is_authenticated:
+        return ExamCentre.objects.none()
+    if is_agency_member(user, PLANNER_ROLES):
+        return ExamCentre.objects.all()
+    return ExamCentre.objects.filter(organisation__in=organisations_for(user, PLANNER_ROLES))
+
+
+def is_planner(user: User) -> bool:
+    return organisations_for(user, PLANNER_ROLES).exists()
+
+
+def planned_sessions(user: User) -> QuerySet[ExamSession]:
+    return ExamSession.objects.filter(centre__in=planner_centres(user))
+
+
+def session_for_planner(user: User, session_id: int) -> ExamSession:
+    try:
+        return (
+            planned_sessions(user)
+            .select_related("centre", "room", "component", "exam_version")
+            .get(pk=session_id)
+        )
+    except (ExamSession.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def session_for_door(user: User, session_id: int) -> ExamSession:
+    """Check-in: the session's planners and its assigned examiners or invigilators."""
+    planned = Q(centre__in=planner_centres(user))
+    assigned = Q(assignments__user=user) if user.is_authenticated else Q(pk__in=[])
+    try:
+        return (
+            ExamSession.objects.filter(planned | assigned)
+            .distinct()
+            .select_related("centre", "room", "component", "exam_version")
+            .get(pk=session_id)
+        )
+    except (ExamSession.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def booking_for_planner(user: User, booking_id: int) -> Booking:
+    try:
+        return (
+            Booking.objects.filter(session__centre__in=planner_centres(user))
+            .select_related("session", "session__centre", "candidate", "component")
+            .get(pk=booking_id)
+        )
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def booking_at_door(user: User, session: ExamSession, booking_id: int) -> Booking:
+    """A booking of a session the user already passed the door gate for."""
+    try:
+        return Booking.objects.select_related("candidate", "session").get(
+            pk=booking_id, session=session
+        )
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def bookable_candidates(user: User) -> QuerySet[Candidate]:
+    """Planners book the candidates they may see (their residents, or all for the agency)."""
+    return visible_candidates(user, roles=PLANNER_ROLES)
+
+
+def candidate_for_booking(user: User, candidate_id: int) -> Candidate:
+    try:
+        return bookable_candidates(user).select_related("route").get(pk=candidate_id)
+    except (Candidate.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def waiting_entry_for_planner(user: User, entry_id: int) -> WaitingListEntry:
+    try:
+        return WaitingListEntry.objects.filter(centre__in=planner_centres(user)).get(pk=entry_id)
+    except (WaitingListEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# --- Machine clients (scoped API tokens) ---------------------------------------------------
+
+
+def candidates_for_organisation(organisation: Organisation) -> QuerySet[Candidate]:
+    """What a token's organisation may book for: all (agency), residents (municipality),
+    residents of contracting municipalities (provider)."""
+    if organisation.kind == Organisation.Kind.AGENCY:
+        return Candidate.objects.all()
+    if organisation.kind == Organisation.Kind.MUNICIPALITY:
+        return Candidate.objects.filter(municipality=organisation)
+    return Candidate.objects.filter(municipality__providers=organisation)
+
+
+def bookings_for_organisation(organisation: Organisation) -> QuerySet[Booking]:
+    if organisation.kind == Organisation.Kind.AGENCY:
+        return Booking.objects.all()
+    return Booking.objects.filter(
+        candidate__in=candidates_for_organisation(organisation).values("pk")
+    )

@@ -1,0 +1,128 @@
+"""Reads of scheduling that views, the API, tasks and higher apps rely on."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from examens.models import Component, ExamCentre
+
+from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
+
+BOOKABLE_STATUSES = (ExamSession.Status.PUBLISHED,)
+LIVE_STATUSES = (
+    ExamSession.Status.DRAFT,
+    ExamSession.Status.PUBLISHED,
+    ExamSession.Status.CLOSED,
+)
+
+
+def policy_for(component: Component) -> ComponentPolicy:
+    """The component's scheduling policy, or an unsaved one with the defaults."""
+    policy = ComponentPolicy.objects.filter(component=component).first()
+    return policy or ComponentPolicy(component=component)
+
+
+def sessions_between(
+    centres: QuerySet[ExamCentre], start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[ExamSession]:
+    """Sessions of `centres` starting in [start, end), with what a list needs (fixed queries)."""
+    return (
+        ExamSession.objects.filter(centre__in=centres, starts_at__gte=start, starts_at__lt=end)
+        .select_related("centre", "room", "component", "exam_version")
+        .order_by("starts_at", "pk")
+    )
+
+
+def bookings_of(session: ExamSession) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(session=session)
+        .select_related("candidate", "candidate__municipality")
+        .order_by("candidate__family_name", "candidate__given_names", "pk")
+    )
+
+
+def find_bookings(session: ExamSession, *, query: str = "") -> QuerySet[Booking]:
+    """Bookings of `session` matching a name or a booking reference (check-in at the door)."""
+    qs = bookings_of(session).exclude(
+        status__in=[Booking.Status.CANCELLED, Booking.Status.SESSION_CANCELLED]
+    )
+    query = query.strip()
+    if not query:
+        return qs
+    by_reference = qs.filter(reference__iexact=query)
+    if by_reference.exists():
+        return by_reference
+    for word in query.split():
+        qs = qs.filter(
+            Q(candidate__family_name__icontains=word) | Q(candidate__given_names__icontains=word)
+        )
+    return qs
+
+
+def waiting_list_of(centres: QuerySet[ExamCentre]) -> QuerySet[WaitingListEntry]:
+    return (
+        WaitingListEntry.objects.filter(
+            centre__in=centres,
+            status__in=[WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED],
+        )
+        .select_related("candidate", "component", "centre", "offered_session")
+        .order_by("component__code", "created_at", "pk")
+    )
+
+
+def available_sessions(
+    *,
+    component: str | None = None,
+    level: str | None = None,
+    region: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    accommodations: list[str] | None = None,
+    now: datetime.datetime | None = None,
+) -> QuerySet[ExamSession]:
+    """Published sessions still open for booking with at least one free seat.
+
+    `region` matches the centre's city or the name of its organisation (a
+    municipality), case-insensitively. `accommodations` must all be served.
+    One query, whatever the filters.
+    """
+    now = now or timezone.now()
+    qs = ExamSession.objects.filter(
+        status=ExamSession.Status.PUBLISHED,
+        booking_closes_at__gt=now,
+        booked_count__lt=_capacity_minus_held(),
+    )
+    if component:
+        qs = qs.filter(component__code=component)
+    if level is not None:
+        qs = qs.filter(level=level)
+    if region:
+        qs = qs.filter(
+            Q(centre__city__iexact=region) | Q(centre__organisation__name__iexact=region)
+        )
+    if date_from:
+        qs = qs.filter(starts_at__gte=_day_start(date_from))
+    if date_to:
+        qs = qs.filter(starts_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
+    for need in accommodations or []:
+        if _json_contains_ok():
+            qs = qs.filter(accommodations__contains=[need])
+        else:  # SQLite: the codes are quoted words in the stored JSON text
+            qs = qs.filter(accommodations__icontains=f'"{need}"')
+    return qs.select_related("centre", "component", "room").order_by("starts_at", "pk")
+
+
+def _capacity_minus_held():
+    return F("capacity") - F("held_count")
+
+
+def _json_contains_ok() -> bool:
+    return connection.features.supports_json_field_contains
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -1,0 +1,51 @@
+"""Everything that changes scheduling state. One transaction and one audit event each.
+
+Grown into a package (shared/style.md): sessions, bookings, waiting list, door.
+"""
+
+from .bookings import (
+    book_candidate,
+    cancel_booking,
+    claim_invitation,
+    claim_reminder,
+    mark_no_show,
+    reschedule_booking,
+)
+from .door import check_in_booking, reject_at_door, report_irregularity
+from .sessions import (
+    WithdrawalOutcome,
+    assign_staff,
+    cancel_session,
+    close_booking,
+    complete_session_results,
+    create_session,
+    mark_session_held,
+    publish_session,
+    withdraw_exam_version,
+)
+from .waiting import accept_offer, add_to_waiting_list, expire_offer, withdraw_from_waiting_list
+
+__all__ = [
+    "WithdrawalOutcome",
+    "accept_offer",
+    "add_to_waiting_list",
+    "assign_staff",
+    "book_candidate",
+    "cancel_booking",
+    "cancel_session",
+    "check_in_booking",
+    "claim_invitation",
+    "claim_reminder",
+    "close_booking",
+    "complete_session_results",
+    "create_session",
+    "expire_offer",
+    "mark_no_show",
+    "mark_session_held",
+    "publish_session",
+    "reject_at_door",
+    "report_irregularity",
+    "reschedule_booking",
+    "withdraw_exam_version",
+    "withdraw_from_waiting_list",
+]

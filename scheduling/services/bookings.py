@@ -1,0 +1,364 @@
+"""Booking, cancelling, rescheduling and no-shows."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from examens.audit import record_event
+from examens.models import Candidate
+
+from .. import tasks
+from ..eligibility import assess, build_context, payer_for
+from ..exceptions import (
+    AlreadyBooked,
+    BookingRefused,
+    BookingStateError,
+    IdempotencyConflict,
+    SchedulingError,
+)
+from ..models import Booking, ExamSession
+from ..selectors import policy_for
+from ._common import lock_booking, lock_session, lock_sessions, new_reference, user_or_none
+from ._common import now as _now
+from .offers import offer_freed_seat
+
+CLOSED_STATUSES = (Booking.Status.CANCELLED, Booking.Status.SESSION_CANCELLED)
+
+
+def _existing_for_key(key: str, *, session: ExamSession, candidate: Candidate) -> Booking | None:
+    existing = Booking.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.session_id != session.pk or existing.candidate_id != candidate.pk:
+        raise IdempotencyConflict(field="idempotency_key")
+    existing.replayed = True
+    return existing
+
+
+def book_locked(
+    session: ExamSession,
+    *,
+    actor,
+    candidate: Candidate,
+    idempotency_key: str | None = None,
+    context=None,
+    skip_capacity: bool = False,
+) -> Booking:
+    """Book `candidate` into the already *locked* `session` (the caller holds the row lock).
+
+    Runs every rule, raises the first failure, takes the seat and inserts the
+    booking under a savepoint so that a lost race on the partial unique
+    indexes becomes a clear AlreadyBooked, not an IntegrityError.
+    """
+    moment = _now()
+    assessment = assess(
+        candidate, session, now=moment, context=context, include_capacity=not skip_capacity
+    )
+    if assessment.problems:
+        raise assessment.problems[0]
+    component = session.component
+    attempts_so_far = Booking.objects.filter(
+        candidate=candidate, component_id=session.component_id, counts_as_attempt=True
+    ).count()
+    attempt = attempts_so_far + 1
+    payer = payer_for(
+        is_asylum_migrant=candidate.is_asylum_migrant,
+        attempt_number=attempt,
+        booked_level=session.level,
+        plan_level=assessment.plan_level,
+        fee_cents=component.fee_cents,
+    )
+    booking = Booking(
+        session=session,
+        candidate=candidate,
+        component_id=session.component_id,
+        level=session.level,
+        status=Booking.Status.BOOKED,
+        attempt_number=attempt,
+        counts_as_attempt=True,
+        payer=payer,
+        fee_cents=component.fee_cents,
+        slot_minutes=assessment.slot_minutes,
+        accommodations=assessment.needs,
+        outside_term=assessment.outside_term,
+        idempotency_key=idempotency_key,
+        reference=new_reference(),
+        booked_by=user_or_none(actor),
+        status_changed_at=moment,
+    )
+    try:
+        with transaction.atomic():
+            booking.save(force_insert=True)
+    except IntegrityError as error:
+        text = str(error)
+        if idempotency_key and "idempotency" in text:
+            raise IdempotencyConflict(field="idempotency_key") from error
+        raise AlreadyBooked(field="candidate") from error
+    session.booked_count += 1
+    session.save(update_fields=["booked_count"])
+    record_event(
+        actor,
+        "scheduling.booking.created",
+        booking,
+        data={
+            "session": session.pk,
+            "candidate": candidate.pk,
+            "component": component.code,
+            "level": session.level,
+            "attempt_number": attempt,
+            "payer": payer,
+            "fee_cents": component.fee_cents,
+            "slot_minutes": booking.slot_minutes,
+            "accommodations": booking.accommodations,
+            "outside_term": booking.outside_term,
+            "warnings": assessment.warnings,
+            "reference": booking.reference,
+        },
+    )
+    tasks.send_booking_mail_task.delay_on_commit(booking.pk, "invitation")
+    booking.replayed = False
+    return booking
+
+
+def book_candidate(
+    session: ExamSession,
+    *,
+    actor,
+    candidate: Candidate,
+    idempotency_key: str | None = None,
+) -> Booking:
+    """Book `candidate` into `session`: one seat, one attempt, under the session's row lock.
+
+    Rules (each failure names itself in `code`): the route requires the
+    component (`not_required_by_route`) at the session's level or the
+    stepped-down level (`wrong_level`); no active exemption (`exempted`);
+    rules registered by higher apps (`scheduling.eligibility.register_check`);
+    no other open booking for the component (`already_booked`, also enforced
+    by a partial unique index); the session is published
+    (`session_not_open`) and before its booking deadline (`booking_closed`);
+    accommodation needs and extra minutes are served
+    (`accommodation_not_served`, `extra_time_not_available`); a seat is free
+    (`session_full`). Outside the candidate's term the booking is allowed,
+    flagged `outside_term` and the warning is in the audit data.
+
+    Records attempt number (1 + earlier bookings that counted), payer and fee.
+    Idempotent with `idempotency_key`: a retry returns the first booking with
+    `booking.replayed = True`; the same key for another session or candidate
+    raises IdempotencyConflict. Side effects: the invitation mail is queued
+    after commit. Raises BookingRefused (and subclasses), IdempotencyConflict.
+    """
+    with transaction.atomic():
+        if idempotency_key:
+            existing = _existing_for_key(idempotency_key, session=session, candidate=candidate)
+            if existing is not None:
+                return existing
+        # Registry reads happen before the lock: the lock is held only for the seat.
+        context = build_context(candidate, session)
+        locked = lock_session(session.pk)
+        context.session = locked
+        if idempotency_key:
+            existing = _existing_for_key(idempotency_key, session=locked, candidate=candidate)
+            if existing is not None:
+                return existing
+        return book_locked(
+            locked,
+            actor=actor,
+            candidate=candidate,
+            idempotency_key=idempotency_key,
+            context=context,
+        )
+
+
+def cancel_locked(
+    booking: Booking, session: ExamSession, *, actor, reason: str, reason_accepted: bool
+) -> Booking:
+    moment = _now()
+    if moment >= session.starts_at:
+        raise BookingStateError(
+            _("The session has started: mark a no-show instead of cancelling."), field="booking"
+        )
+    if reason_accepted and not reason.strip():
+        raise SchedulingError(
+            _("Give the reason you accept for a late cancellation."),
+            code="reason_required",
+            field="reason",
+        )
+    free_until = session.starts_at - datetime.timedelta(
+        days=policy_for(session.component).free_cancellation_days
+    )
+    late = moment > free_until
+    booking.status = Booking.Status.CANCELLED
+    booking.counts_as_attempt = late and not reason_accepted
+    booking.status_changed_at = moment
+    booking.status_reason = reason.strip()
+    booking.save(
+        update_fields=["status", "counts_as_attempt", "status_changed_at", "status_reason"]
+    )
+    session.booked_count -= 1
+    session.save(update_fields=["booked_count"])
+    record_event(
+        actor,
+        "scheduling.booking.cancelled",
+        booking,
+        data={
+            "session": session.pk,
+            "late": late,
+            "reason_accepted": reason_accepted,
+            "counts_as_attempt": booking.counts_as_attempt,
+            "reason": booking.status_reason,
+        },
+    )
+    return booking
+
+
+def cancel_booking(
+    booking: Booking, *, actor, reason: str = "", reason_accepted: bool = False
+) -> Booking:
+    """Cancel an open booking before its session starts and free the seat.
+
+    Free until the component policy's `free_cancellation_days` before the
+    start; later it counts as an attempt unless `reason_accepted` (then a
+    `reason` is required). The freed seat is offered to the waiting list.
+    Idempotent: a cancelled booking is returned unchanged. Raises
+    BookingStateError (checked in, no-show, session started), SchedulingError.
+    Side effect: cancellation mail after commit.
+    """
+    with transaction.atomic():
+        session = lock_session(booking.session_id)
+        booking = lock_booking(booking.pk)
+        if booking.status in CLOSED_STATUSES:
+            return booking
+        if booking.status != Booking.Status.BOOKED:
+            raise BookingStateError(
+                _("Only a booked seat can be cancelled (this one is %(status)s).")
+                % {"status": booking.get_status_display()},
+                field="booking",
+            )
+        cancel_locked(booking, session, actor=actor, reason=reason, reason_accepted=reason_accepted)
+        offer_freed_seat(session, actor=actor)
+        tasks.send_booking_mail_task.delay_on_commit(booking.pk, "cancelled")
+        return booking
+
+
+def reschedule_booking(
+    booking: Booking,
+    *,
+    actor,
+    to_session: ExamSession,
+    reason: str = "",
+    reason_accepted: bool = False,
+) -> Booking:
+    """Move a booking to another session of the same component, in one transaction.
+
+    The old booking is cancelled under the cancellation policy (a late move
+    counts as an attempt unless the reason is accepted) and a new booking is
+    made under every booking rule; if the new one is refused nothing changes.
+    Both sessions are locked in primary-key order. Returns the new booking.
+    Raises SchedulingError, BookingStateError, BookingRefused.
+    """
+    if to_session.component_id != booking.component_id:
+        raise SchedulingError(
+            _("A booking can only move to a session of the same component."),
+            code="different_component",
+            field="to_session",
+        )
+    if to_session.pk == booking.session_id:
+        raise SchedulingError(
+            _("The booking is already in this session."), code="same_session", field="to_session"
+        )
+    with transaction.atomic():
+        sessions = lock_sessions(booking.session_id, to_session.pk)
+        booking = lock_booking(booking.pk)
+        if booking.status != Booking.Status.BOOKED:
+            raise BookingStateError(
+                _("Only a booked seat can be moved (this one is %(status)s).")
+                % {"status": booking.get_status_display()},
+                field="booking",
+            )
+        old_session = sessions[booking.session_id]
+        cancel_locked(
+            booking, old_session, actor=actor, reason=reason, reason_accepted=reason_accepted
+        )
+        new = book_locked(sessions[to_session.pk], actor=actor, candidate=booking.candidate)
+        record_event(
+            actor,
+            "scheduling.booking.rescheduled",
+            new,
+            data={"from_booking": booking.pk, "from_session": old_session.pk},
+        )
+        offer_freed_seat(old_session, actor=actor)
+        return new
+
+
+def mark_no_show(booking: Booking, *, actor) -> Booking:
+    """Mark a booked candidate who did not come, after the session started.
+
+    The attempt counts. Idempotent (a no-show stays a no-show). Raises
+    BookingStateError before the start or for another status.
+    """
+    with transaction.atomic():
+        booking = lock_booking(booking.pk)
+        if booking.status == Booking.Status.NO_SHOW:
+            return booking
+        if booking.status != Booking.Status.BOOKED:
+            raise BookingStateError(
+                _("Only a booked candidate who did not check in can be a no-show."),
+                field="booking",
+            )
+        if _now() < booking.session.starts_at:
+            raise BookingStateError(
+                _("A no-show can only be marked after the session has started."),
+                code="session_not_started",
+                field="booking",
+            )
+        booking.status = Booking.Status.NO_SHOW
+        booking.counts_as_attempt = True
+        booking.status_changed_at = _now()
+        booking.save(update_fields=["status", "counts_as_attempt", "status_changed_at"])
+        record_event(actor, "scheduling.booking.no_show", booking, data={})
+        return booking
+
+
+def claim_invitation(booking: Booking, *, actor) -> bool:
+    """Mark the invitation as sent; False when it already was (the mail task skips then)."""
+    with transaction.atomic():
+        booking = lock_booking(booking.pk)
+        if booking.invitation_sent_at is not None:
+            return False
+        booking.invitation_sent_at = _now()
+        booking.save(update_fields=["invitation_sent_at"])
+        record_event(actor, "scheduling.booking.invitation_sent", booking, data={})
+        return True
+
+
+def claim_reminder(booking: Booking, *, actor) -> bool:
+    """Mark a booked seat's reminder as due and queue its mail after commit.
+
+    Idempotent: False (nothing queued) when the reminder was already sent or
+    the booking is no longer booked. Used by the periodic reminder job.
+    """
+    with transaction.atomic():
+        booking = lock_booking(booking.pk)
+        if booking.reminder_sent_at is not None or booking.status != Booking.Status.BOOKED:
+            return False
+        booking.reminder_sent_at = _now()
+        booking.save(update_fields=["reminder_sent_at"])
+        record_event(actor, "scheduling.booking.reminder_sent", booking, data={})
+        tasks.send_booking_mail_task.delay_on_commit(booking.pk, "reminder")
+        return True
+
+
+__all__ = [
+    "BookingRefused",
+    "book_candidate",
+    "book_locked",
+    "cancel_booking",
+    "cancel_locked",
+    "claim_invitation",
+    "claim_reminder",
+    "mark_no_show",
+    "reschedule_booking",
+]

@@ -1,0 +1,453 @@
+"""The session life cycle: plan, staff, publish, close, hold, complete, cancel, withdraw."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from examens.audit import record_event
+from examens.models import (
+    Accommodation,
+    ExamCentre,
+    ExamVersion,
+    Membership,
+    Organisation,
+    Role,
+    Room,
+    User,
+)
+
+from .. import tasks
+from ..exceptions import BookingRefused, SessionError
+from ..models import Booking, ExamSession, SessionStaff, WaitingListEntry
+from ..selectors import LIVE_STATUSES, policy_for
+from ._common import lock_session, lock_sessions
+from ._common import now as _now
+from .bookings import book_locked
+
+# What a room must offer for each accommodation a session claims to serve.
+ROOM_FEATURE_FOR = {
+    Accommodation.SEPARATE_ROOM: "separate_room",
+    Accommodation.LARGE_SCREEN: "large_screen",
+    Accommodation.STEP_FREE: "step_free",
+    Accommodation.HEARING_LOOP: "hearing_loop",
+}
+LONGEST_SESSION = datetime.timedelta(hours=12)  # bounds the overlap scan
+
+
+def _overlapping(qs, start: datetime.datetime, end: datetime.datetime):
+    """Sessions in `qs` whose time overlaps [start, end) (duration is per row)."""
+    nearby = qs.filter(starts_at__lt=end, starts_at__gt=start - LONGEST_SESSION).exclude(
+        status=ExamSession.Status.CANCELLED
+    )
+    return [s for s in nearby if s.ends_at > start]
+
+
+def create_session(
+    *,
+    actor,
+    centre: ExamCentre,
+    room: Room,
+    exam_version: ExamVersion,
+    starts_at: datetime.datetime,
+    capacity: int,
+    duration_minutes: int | None = None,
+    accommodations: list[str] | tuple[str, ...] = (),
+    max_extra_minutes: int = 0,
+) -> ExamSession:
+    """Plan a draft session in a room of `centre` for an active exam version.
+
+    Rules: the room belongs to the centre (`room`); capacity 1..room capacity
+    (`capacity`); the version is active (`exam_version`); the start lies in
+    the future (`starts_at`); the room can serve each accommodation and
+    extended time comes with extra minutes (`accommodations`); the room holds
+    no overlapping session (`room_double_booked`, checked under the room's
+    row lock). Booking closes `booking_closes_hours` (component policy)
+    before the start. Not idempotent. Raises SessionError.
+    """
+    duration = duration_minutes or exam_version.component.duration_minutes
+    accommodations = sorted(set(accommodations))
+    if room.centre_id != centre.pk:
+        raise SessionError(_("The room is not in this exam centre."), field="room")
+    if not 1 <= capacity <= room.capacity:
+        raise SessionError(
+            _("Capacity must be between 1 and the room's %(max)s seats.") % {"max": room.capacity},
+            code="capacity_above_room",
+            field="capacity",
+        )
+    if exam_version.status != ExamVersion.Status.ACTIVE:
+        raise SessionError(
+            _("This exam version has been withdrawn."),
+            code="version_withdrawn",
+            field="exam_version",
+        )
+    if duration < 1:
+        raise SessionError(_("Give the duration in minutes."), field="duration_minutes")
+    if starts_at <= _now():
+        raise SessionError(_("A session must start in the future."), field="starts_at")
+    unknown = set(accommodations) - set(Accommodation.values)
+    if unknown:
+        raise SessionError(_("Unknown accommodation."), field="accommodations")
+    for need in accommodations:
+        feature = ROOM_FEATURE_FOR.get(need)
+        if feature and not getattr(room, feature):
+            raise SessionError(
+                _("Room %(room)s cannot serve “%(need)s”.")
+                % {"room": room.name, "need": Accommodation(need).label},
+                code="room_cannot_serve",
+                field="accommodations",
+            )
+    if (Accommodation.EXTENDED_TIME in accommodations) != (max_extra_minutes > 0):
+        raise SessionError(
+            _("Extended time needs extra minutes, and extra minutes need extended time."),
+            code="extended_time_mismatch",
+            field="max_extra_minutes",
+        )
+    ends_at = starts_at + datetime.timedelta(minutes=duration + max_extra_minutes)
+    policy = policy_for(exam_version.component)
+    with transaction.atomic():
+        Room.objects.select_for_update(of=("self",)).get(pk=room.pk)
+        if _overlapping(ExamSession.objects.filter(room=room), starts_at, ends_at):
+            raise SessionError(
+                _("The room already holds a session at that time."),
+                code="room_double_booked",
+                field="starts_at",
+            )
+        session = ExamSession.objects.create(
+            centre=centre,
+            room=room,
+            component=exam_version.component,
+            exam_version=exam_version,
+            level=exam_version.level,
+            starts_at=starts_at,
+            duration_minutes=duration,
+            capacity=capacity,
+            accommodations=accommodations,
+            max_extra_minutes=max_extra_minutes,
+            booking_closes_at=starts_at - datetime.timedelta(hours=policy.booking_closes_hours),
+        )
+        record_event(
+            actor,
+            "scheduling.session.created",
+            session,
+            data={
+                "centre": centre.pk,
+                "room": room.pk,
+                "component": exam_version.component.code,
+                "exam_version": exam_version.pk,
+                "starts_at": starts_at,
+                "duration_minutes": duration,
+                "capacity": capacity,
+                "accommodations": accommodations,
+                "max_extra_minutes": max_extra_minutes,
+            },
+        )
+        return session
+
+
+def assign_staff(session: ExamSession, *, actor, user: User, role: str) -> SessionStaff:
+    """Assign an examiner or invigilator to a session.
+
+    Rules: the person is an examiner member of the centre's organisation or
+    of the agency (`not_examiner`; component qualifications are grading's,
+    added later); not assigned to an overlapping session (`staff_double_booked`,
+    checked under the person's row lock). Idempotent for the same role.
+    Raises SessionError.
+    """
+    if role not in SessionStaff.Role.values:
+        raise SessionError(_("Unknown role."), field="role")
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+        existing = SessionStaff.objects.filter(session=session, user=user).first()
+        if existing is not None and existing.role == role:
+            return existing
+        if session.status in (ExamSession.Status.CANCELLED, ExamSession.Status.RESULTS_COMPLETE):
+            raise SessionError(_("This session can no longer be staffed."), field="session")
+        member = Membership.objects.filter(user=user, role=Role.EXAMINER).filter(
+            Q(organisation_id=session.centre.organisation_id)
+            | Q(organisation__kind=Organisation.Kind.AGENCY)
+        )
+        if not member.exists():
+            raise SessionError(
+                _("%(name)s is not an examiner of this centre's organisation or of the agency.")
+                % {"name": user.get_full_name() or user.get_username()},
+                code="not_examiner",
+                field="user",
+            )
+        others = ExamSession.objects.filter(assignments__user=user).exclude(pk=session.pk)
+        end = session.ends_at + datetime.timedelta(minutes=session.max_extra_minutes)
+        if _overlapping(others, session.starts_at, end):
+            raise SessionError(
+                _("%(name)s is already assigned to a session at that time.")
+                % {"name": user.get_full_name() or user.get_username()},
+                code="staff_double_booked",
+                field="user",
+            )
+        if existing is not None:
+            existing.role = role
+            existing.save(update_fields=["role"])
+            assignment = existing
+        else:
+            assignment = SessionStaff.objects.create(session=session, user=user, role=role)
+        record_event(
+            actor,
+            "scheduling.session.staff_assigned",
+            session,
+            data={"user": user.pk, "role": role},
+        )
+        return assignment
+
+
+def publish_session(session: ExamSession, *, actor) -> ExamSession:
+    """Open a draft session for booking. Idempotent. Raises SessionError when the
+    session is not a draft, its version is withdrawn or its booking window has passed."""
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        if session.status == ExamSession.Status.PUBLISHED:
+            return session
+        if session.status != ExamSession.Status.DRAFT:
+            raise SessionError(_("Only a draft session can be published."), field="session")
+        if session.exam_version.status != ExamVersion.Status.ACTIVE:
+            raise SessionError(
+                _("The exam version has been withdrawn."),
+                code="version_withdrawn",
+                field="exam_version",
+            )
+        if _now() >= session.booking_closes_at:
+            raise SessionError(
+                _("The booking window of this session has already passed."),
+                code="booking_window_passed",
+                field="starts_at",
+            )
+        session.status = ExamSession.Status.PUBLISHED
+        session.save(update_fields=["status"])
+        record_event(actor, "scheduling.session.published", session, data={})
+        return session
+
+
+def close_booking(session: ExamSession, *, actor, only_when_due: bool = False) -> ExamSession:
+    """Close a published session for booking (the periodic job passes `only_when_due`,
+    which leaves a session alone until its `booking_closes_at`). Idempotent."""
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        if session.status != ExamSession.Status.PUBLISHED:
+            return session
+        if only_when_due and _now() < session.booking_closes_at:
+            return session
+        session.status = ExamSession.Status.CLOSED
+        session.save(update_fields=["status"])
+        record_event(actor, "scheduling.session.booking_closed", session, data={})
+        return session
+
+
+def mark_session_held(session: ExamSession, *, actor) -> ExamSession:
+    """Record that a published or closed session took place (after its start). Idempotent."""
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        if session.status == ExamSession.Status.HELD:
+            return session
+        if session.status not in (ExamSession.Status.PUBLISHED, ExamSession.Status.CLOSED):
+            raise SessionError(_("Only a published or closed session can be held."))
+        if _now() < session.starts_at:
+            raise SessionError(
+                _("A session is held only after it started."), code="session_not_started"
+            )
+        session.status = ExamSession.Status.HELD
+        session.save(update_fields=["status"])
+        record_event(actor, "scheduling.session.held", session, data={})
+        return session
+
+
+def complete_session_results(session: ExamSession, *, actor) -> ExamSession:
+    """Mark a held session's results complete (grading calls this). Idempotent."""
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        if session.status == ExamSession.Status.RESULTS_COMPLETE:
+            return session
+        if session.status != ExamSession.Status.HELD:
+            raise SessionError(_("Only a held session can have complete results."))
+        session.status = ExamSession.Status.RESULTS_COMPLETE
+        session.save(update_fields=["status"])
+        record_event(actor, "scheduling.session.results_complete", session, data={})
+        return session
+
+
+def _cancel_locked(
+    session: ExamSession, *, actor, reason: str, rebook_into: ExamSession | None
+) -> list[tuple[Booking, Booking | None]]:
+    """Cancel the locked `session`; returns (old booking, new booking or None) pairs."""
+    moment = _now()
+    open_bookings = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(session=session, status__in=Booking.OPEN_STATUSES)
+        .select_related("candidate")
+        .order_by("pk")
+    )
+    released = WaitingListEntry.objects.filter(
+        offered_session=session, status=WaitingListEntry.Status.OFFERED
+    ).update(status=WaitingListEntry.Status.WAITING, offered_session=None, offer_expires_at=None)
+    session.status = ExamSession.Status.CANCELLED
+    session.cancel_reason = reason
+    session.booked_count = 0
+    session.held_count = 0
+    session.save(update_fields=["status", "cancel_reason", "booked_count", "held_count"])
+    outcome: list[tuple[Booking, Booking | None]] = []
+    for booking in open_bookings:
+        booking.status = Booking.Status.SESSION_CANCELLED
+        booking.counts_as_attempt = False
+        booking.status_changed_at = moment
+        booking.status_reason = reason
+        booking.save(
+            update_fields=["status", "counts_as_attempt", "status_changed_at", "status_reason"]
+        )
+        new = None
+        if rebook_into is not None:
+            try:
+                with transaction.atomic():
+                    new = book_locked(rebook_into, actor=actor, candidate=booking.candidate)
+            except BookingRefused:
+                new = None
+        if new is None:
+            tasks.send_booking_mail_task.delay_on_commit(booking.pk, "session_cancelled")
+        outcome.append((booking, new))
+    record_event(
+        actor,
+        "scheduling.session.cancelled",
+        session,
+        data={
+            "reason": reason,
+            "rebook_into": rebook_into.pk if rebook_into else None,
+            "bookings": [
+                {"booking": old.reference, "rebooked_as": new.reference if new else None}
+                for old, new in outcome
+            ],
+            "offers_returned_to_queue": released,
+        },
+    )
+    return outcome
+
+
+def cancel_session(
+    session: ExamSession, *, actor, reason: str, rebook_into: ExamSession | None = None
+) -> ExamSession:
+    """Cancel a session before it is held, with a reason.
+
+    Every open booking becomes `session_cancelled` (not an attempt); with
+    `rebook_into` each candidate is booked into that session under every
+    booking rule (invitation mail), and whoever cannot be rebooked is sent a
+    cancellation notice, as is everyone when there is no `rebook_into`.
+    Outstanding waiting-list offers go back to the queue. Idempotent for a
+    cancelled session. Raises SessionError (held or later, no reason).
+    """
+    if not reason.strip():
+        raise SessionError(_("Give the reason for cancelling."), field="reason")
+    if rebook_into is not None and rebook_into.pk == session.pk:
+        raise SessionError(_("Choose another session to rebook into."), field="rebook_into")
+    with transaction.atomic():
+        ids = [session.pk] + ([rebook_into.pk] if rebook_into else [])
+        locked = lock_sessions(*ids)
+        session = locked[session.pk]
+        if session.status == ExamSession.Status.CANCELLED:
+            return session
+        if session.status not in LIVE_STATUSES:
+            raise SessionError(
+                _("A session that has been held can no longer be cancelled."), field="session"
+            )
+        target = locked[rebook_into.pk] if rebook_into else None
+        if target is not None and target.component_id != session.component_id:
+            raise SessionError(
+                _("Rebook into a session of the same component."), field="rebook_into"
+            )
+        _cancel_locked(session, actor=actor, reason=reason.strip(), rebook_into=target)
+        return session
+
+
+@dataclass
+class WithdrawalOutcome:
+    """What withdrawing a version did, for the planner to follow up."""
+
+    version: ExamVersion
+    switched_sessions: list[ExamSession] = field(default_factory=list)
+    cancelled_sessions: list[ExamSession] = field(default_factory=list)
+    affected_bookings: list[Booking] = field(default_factory=list)
+
+
+def withdraw_exam_version(
+    version: ExamVersion, *, actor, reason: str, replacement: ExamVersion | None = None
+) -> WithdrawalOutcome:
+    """Withdraw an exam version (leaked items) and move its future sessions in one action.
+
+    With an active `replacement` of the same component and level, every
+    future live session switches to it (bookings stay, listed as affected);
+    without one, every such session is cancelled and its candidates are
+    notified. Sessions already started keep the version. Idempotent: a
+    withdrawn version returns an empty outcome. Raises SessionError.
+    """
+    if not reason.strip():
+        raise SessionError(_("Give the reason for withdrawing."), field="reason")
+    if replacement is not None and (
+        replacement.pk == version.pk
+        or replacement.component_id != version.component_id
+        or replacement.level != version.level
+        or replacement.status != ExamVersion.Status.ACTIVE
+    ):
+        raise SessionError(
+            _("The replacement must be another active version of the same component and level."),
+            code="bad_replacement",
+            field="replacement",
+        )
+    with transaction.atomic():
+        version = ExamVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
+        outcome = WithdrawalOutcome(version=version)
+        if version.status == ExamVersion.Status.WITHDRAWN:
+            return outcome
+        version.status = ExamVersion.Status.WITHDRAWN
+        version.save(update_fields=["status"])
+        ids = list(
+            ExamSession.objects.filter(
+                exam_version=version, status__in=LIVE_STATUSES, starts_at__gt=_now()
+            ).values_list("pk", flat=True)
+        )
+        for session in lock_sessions(*ids).values():
+            if replacement is not None:
+                session.exam_version = replacement
+                session.save(update_fields=["exam_version"])
+                record_event(
+                    actor,
+                    "scheduling.session.version_switched",
+                    session,
+                    data={"from": version.pk, "to": replacement.pk, "reason": reason},
+                )
+                outcome.switched_sessions.append(session)
+                outcome.affected_bookings.extend(
+                    session.bookings.filter(status__in=Booking.OPEN_STATUSES).select_related(
+                        "candidate"
+                    )
+                )
+            else:
+                pairs = _cancel_locked(
+                    session,
+                    actor=actor,
+                    reason=_("Exam version withdrawn: %(reason)s") % {"reason": reason},
+                    rebook_into=None,
+                )
+                outcome.cancelled_sessions.append(session)
+                outcome.affected_bookings.extend(old for old, _new in pairs)
+        record_event(
+            actor,
+            "scheduling.exam_version.withdrawn",
+            version,
+            data={
+                "reason": reason,
+                "replacement": replacement.pk if replacement else None,
+                "switched_sessions": [s.pk for s in outcome.switched_sessions],
+                "cancelled_sessions": [s.pk for s in outcome.cancelled_sessions],
+                "affected_bookings": [b.reference for b in outcome.affected_bookings],
+            },
+        )
+        return outcome

@@ -1,0 +1,267 @@
+"""Public verification, published documents, downloads and status changes through the client."""
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from certificates.models import Certificate
+from certificates.payload import (
+    b64url_decode,
+    b64url_encode,
+    document_signature_valid,
+    public_key_from_text,
+)
+from certificates.selectors import verification_count
+from certificates.services import issue_certificate, revoke_certificate, suspend_certificate
+from certificates.tasks import flush_verification_counts_task
+from certificates.views import DOWNLOAD_SALT, candidate_download_url
+from examens.audit import SYSTEM
+from examens.models import AuditEvent, Organisation, Role
+from tests.conftest import login_verified
+from tests.examens.factories import AgencyFactory, MembershipFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def certificate(candidate, grading):
+    return issue_certificate(candidate, actor=SYSTEM)
+
+
+def verify_json(client, token):
+    return client.get(reverse("certificates:verify-json", args=[token]))
+
+
+def test_verification_page_needs_no_login_and_shows_the_printed_data(client, certificate):
+    response = client.get(reverse("certificates:verify", args=[certificate.payload]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Geldig certificaat." in html
+    assert "Valid certificate." in html
+    assert "Amira Haddad" in html
+    assert certificate.serial in html
+    assert certificate.signing_key.key_id in html
+    assert certificate.candidate.bsn not in html
+
+
+def test_verification_page_is_available_in_english(client, certificate):
+    response = client.get(
+        reverse("certificates:verify", args=[certificate.payload]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_verification_json_reports_valid_with_key_window_and_data(client, certificate):
+    body = verify_json(client, certificate.payload).json()
+
+    assert body["outcome"] == "valid"
+    assert body["key"]["key_id"] == certificate.signing_key.key_id
+    assert body["key"]["valid_until"] is None
+    assert body["certificate"]["serial"] == certificate.serial
+    assert body["certificate"]["date_of_birth"] == "1990-05-17"
+    assert "bsn" not in str(body).lower()
+
+
+def test_revoked_certificate_shows_reason_and_date(client, certificate):
+    revoke_certificate(certificate, actor=SYSTEM, reason="Resultaat gecorrigeerd")
+
+    body = verify_json(client, certificate.payload).json()
+
+    assert body["outcome"] == "revoked"
+    assert body["status"]["reason"] == "Resultaat gecorrigeerd"
+    assert body["status"]["since"] == timezone.localdate().isoformat()
+
+
+def test_suspended_certificate_is_reported_as_suspended(client, certificate):
+    suspend_certificate(certificate, actor=SYSTEM, reason="Onderzoek")
+
+    assert verify_json(client, certificate.payload).json()["outcome"] == "suspended"
+
+
+def test_tampered_token_is_forged_and_shows_no_data(client, certificate):
+    raw = bytearray(b64url_decode(certificate.payload))
+    raw[raw.index(b"Haddad")] = ord("K")
+
+    body = verify_json(client, b64url_encode(bytes(raw))).json()
+    page = client.get(reverse("certificates:verify", args=[b64url_encode(bytes(raw))]))
+
+    assert body["outcome"] == "forged"
+    assert "certificate" not in body
+    assert "Kaddad" not in page.content.decode()
+
+
+def test_garbage_token_is_malformed(client, db):
+    assert verify_json(client, "nonsense").json()["outcome"] == "malformed"
+
+
+def test_each_verification_is_counted_without_who(client, certificate):
+    for _ in range(3):
+        verify_json(client, certificate.payload)
+    client.get(reverse("certificates:verify", args=[certificate.payload]))
+
+    certificate.refresh_from_db()
+    assert verification_count(certificate) == 4
+    assert AuditEvent.objects.filter(action__contains="verif").count() == 0
+
+
+def test_verification_is_rate_limited_per_ip(client, certificate, settings):
+    settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 3
+    statuses = [verify_json(client, certificate.payload).status_code for _ in range(4)]
+    other_ip = client.get(
+        reverse("certificates:verify-json", args=[certificate.payload]), REMOTE_ADDR="10.0.0.9"
+    )
+
+    assert statuses == [200, 200, 200, 429]
+    assert other_ip.status_code == 200
+
+
+def test_public_keys_are_published_with_their_windows(client, certificate):
+    body = client.get(reverse("certificates:public-keys")).json()
+
+    assert body["keys"] == [
+        {
+            "key_id": certificate.signing_key.key_id,
+            "alg": "Ed25519",
+            "public_key": certificate.signing_key.public_key,
+            "valid_from": certificate.signing_key.valid_from.isoformat(),
+            "valid_until": None,
+        }
+    ]
+
+
+def test_status_list_is_signed_and_reflects_a_revocation_at_once(client, certificate):
+    assert client.get(reverse("certificates:status-list")).json()["entries"] == []
+    revoke_certificate(certificate, actor=SYSTEM, reason="Fraude")
+
+    body = client.get(reverse("certificates:status-list")).json()
+
+    assert body["entries"] == [
+        {
+            "serial": certificate.serial,
+            "status": "revoked",
+            "reason": "Fraude",
+            "since": timezone.localdate().isoformat(),
+        }
+    ]
+    key = public_key_from_text(certificate.signing_key.public_key)
+    assert document_signature_valid(body, key)
+
+
+def test_qr_url_in_the_rendered_pdf_opens_the_right_status(client, certificate):
+    from certificates.pdf import url_from_pdf
+    from certificates.storage import certificate_pdf
+
+    url = url_from_pdf(certificate_pdf(certificate))
+    path = url.removeprefix("https://examens.example.nl")
+
+    assert path.startswith("/c/v/")
+    assert "Geldig certificaat." in client.get(path).content.decode()
+
+
+# --- downloads and status changes ---------------------------------------------------------
+
+
+def officer_of(organisation, role=Role.OFFICER):
+    return MembershipFactory(organisation=organisation, role=role).user
+
+
+def test_holders_municipality_officer_downloads_the_pdf(client, certificate):
+    login_verified(client, officer_of(certificate.candidate.municipality))
+
+    response = client.get(reverse("certificates:download", args=[certificate.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_agency_officer_downloads_the_pdf(client, certificate):
+    login_verified(client, officer_of(AgencyFactory()))
+
+    assert client.get(reverse("certificates:download", args=[certificate.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.PLANNER, Role.EXAMINER])
+def test_other_roles_of_the_municipality_get_404(client, certificate, role):
+    login_verified(client, officer_of(certificate.candidate.municipality, role))
+
+    assert client.get(reverse("certificates:download", args=[certificate.pk])).status_code == 404
+
+
+def test_officer_of_another_municipality_gets_404(client, certificate):
+    other = OrganisationFactory(kind=Organisation.Kind.MUNICIPALITY)
+    login_verified(client, officer_of(other))
+
+    assert client.get(reverse("certificates:download", args=[certificate.pk])).status_code == 404
+    assert client.get(reverse("certificates:detail", args=[certificate.pk])).status_code == 404
+
+
+def test_candidate_download_link_works_without_login_and_expires(client, certificate, settings):
+    url = candidate_download_url(certificate)
+    path = url.removeprefix(settings.SITE_URL)
+
+    assert certificate.candidate.bsn not in url
+    assert client.get(path).status_code == 200
+    settings.CERTIFICATE_DOWNLOAD_LINK_SECONDS = -1
+    assert client.get(path).status_code == 404
+
+
+def test_candidate_download_link_cannot_be_forged(client, certificate):
+    forged = signing.TimestampSigner(salt="other").sign(certificate.serial)
+
+    assert client.get(reverse("certificates:candidate-download", args=[forged])).status_code == 404
+    assert DOWNLOAD_SALT != "other"
+
+
+def test_detail_shows_the_verification_count_to_the_municipality(client, certificate):
+    Certificate.objects.filter(pk=certificate.pk).update(verification_count=7)
+    login_verified(client, officer_of(certificate.candidate.municipality))
+
+    response = client.get(reverse("certificates:detail", args=[certificate.pk]))
+
+    assert response.status_code == 200
+    assert "<dd>7</dd>" in response.content.decode()
+
+
+def test_detail_shows_database_and_pending_counts_to_the_municipality(client, certificate):
+    Certificate.objects.filter(pk=certificate.pk).update(verification_count=7)
+    for _ in range(2):
+        verify_json(client, certificate.payload)
+    login_verified(client, officer_of(certificate.candidate.municipality))
+
+    before_flush = client.get(reverse("certificates:detail", args=[certificate.pk]))
+    flush_verification_counts_task.delay().get()
+    after_flush = client.get(reverse("certificates:detail", args=[certificate.pk]))
+
+    assert "<dd>9</dd>" in before_flush.content.decode()
+    assert "<dd>9</dd>" in after_flush.content.decode()
+
+
+def test_agency_officer_suspends_with_a_reason(client, certificate):
+    officer = officer_of(AgencyFactory())
+    login_verified(client, officer)
+
+    response = client.post(
+        reverse("certificates:change-status", args=[certificate.pk, "suspend"]),
+        {"reason": "Onderzoek naar fraude"},
+    )
+
+    certificate.refresh_from_db()
+    assert response.status_code == 302
+    assert certificate.status == "suspended"
+    assert certificate.status_reason == "Onderzoek naar fraude"
+
+
+def test_municipality_cannot_change_the_status_of_a_duo_diploma(client, certificate):
+    login_verified(client, officer_of(certificate.candidate.municipality))
+
+    response = client.post(
+        reverse("certificates:change-status", args=[certificate.pk, "revoke"]), {"reason": "x"}
+    )
+
+    assert response.status_code == 404
+    certificate.refresh_from_db()
+    assert certificate.status == "valid"

@@ -1,0 +1,154 @@
+"""Scheduling API: scopes, idempotent booking, availability filters, no BSN anywhere."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from examens.services import create_api_token
+from scheduling.models import Booking
+from scheduling.services import book_candidate
+from tests.conftest import login_verified
+from tests.examens.factories import UserFactory
+from tests.scheduling.factories import SessionFactory, candidate_for, version
+
+pytestmark = pytest.mark.django_db
+
+ALL_SCOPES = ["sessions:read", "bookings:read", "bookings:write"]
+
+
+def token_client(client, organisation, scopes=ALL_SCOPES):
+    _token, secret = create_api_token(
+        organisation, actor=UserFactory(), name="municipal system", scopes=scopes
+    )
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return client
+
+
+@pytest.fixture
+def session():
+    return SessionFactory()
+
+
+@pytest.fixture
+def api(client, session):
+    return token_client(client, session.centre.organisation)
+
+
+def book(api, session, candidate, key="key-1"):
+    return api.post(
+        reverse("api:scheduling-booking-create"),
+        {"session": session.pk, "candidate": candidate.pk},
+        content_type="application/json",
+        headers={"Idempotency-Key": key} if key else {},
+    )
+
+
+def test_booking_created_once_and_a_retry_returns_the_same_booking(api, session):
+    candidate = candidate_for(session)
+
+    first = book(api, session, candidate)
+    retry = book(api, session, candidate)
+
+    assert first.status_code == 201
+    assert retry.status_code == 200
+    assert retry.json()["reference"] == first.json()["reference"]
+    assert Booking.objects.count() == 1
+    assert candidate.bsn not in first.content.decode()
+
+
+def test_same_key_for_another_candidate_is_422(api, session):
+    book(api, session, candidate_for(session))
+    assert book(api, session, candidate_for(session)).status_code == 422
+
+
+def test_refused_booking_names_the_rule(api, session):
+    candidate = candidate_for(session)
+    book(api, session, candidate, key="a")
+
+    response = book(api, session, candidate, key="b")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_booked"
+
+
+def test_municipality_token_cannot_book_another_municipalitys_resident(api, session):
+    outsider = candidate_for(SessionFactory())
+    assert book(api, session, outsider).status_code == 404
+
+
+def test_write_needs_the_write_scope(client, session):
+    api = token_client(client, session.centre.organisation, scopes=["sessions:read"])
+    assert book(api, session, candidate_for(session)).status_code == 403
+
+
+def test_person_needs_a_verified_second_factor(client, session):
+    client.force_login(UserFactory())
+    assert book(client, session, candidate_for(session)).status_code == 403
+
+
+def test_verified_planner_books_through_the_api(client, session):
+    from tests.scheduling.factories import planner_of
+
+    login_verified(client, planner_of(session.centre.organisation))
+    assert book(client, session, candidate_for(session)).status_code == 201
+
+
+def test_retrieve_and_cancel_by_reference(api, session):
+    reference = book(api, session, candidate_for(session)).json()["reference"]
+
+    detail = api.get(reverse("api:scheduling-booking-detail", args=[reference]))
+    cancel = api.post(reverse("api:scheduling-booking-cancel", args=[reference]), {})
+
+    assert detail.json()["status"] == "booked"
+    assert cancel.json()["status"] == "cancelled"
+
+
+def test_other_organisations_booking_is_404(client, session):
+    other = SessionFactory()
+    booking = book_candidate(other, actor=UserFactory(), candidate=candidate_for(other))
+    api = token_client(client, session.centre.organisation)
+    assert (
+        api.get(reverse("api:scheduling-booking-detail", args=[booking.reference])).status_code
+        == 404
+    )
+
+
+def test_availability_filters_component_region_dates_and_accommodation(api):
+    start = timezone.now() + datetime.timedelta(days=10)
+    wanted = SessionFactory(starts_at=start, accommodations=["extended_time"], max_extra_minutes=30)
+    SessionFactory(starts_at=start)  # no extended time
+    SessionFactory(starts_at=start, exam_version=version("KNM-2026A"))
+    full = SessionFactory(
+        starts_at=start,
+        capacity=1,
+        booked_count=1,
+        accommodations=["extended_time"],
+        max_extra_minutes=30,
+    )
+    day = timezone.localtime(start).date().isoformat()
+
+    response = api.get(
+        reverse("api:scheduling-availability"),
+        {
+            "component": "LEZ",
+            "level": "B1",
+            "region": "utrecht",
+            "date_from": day,
+            "date_to": day,
+            "accommodation": "extended_time",
+        },
+    )
+
+    ids = [row["id"] for row in response.json()["results"]]
+    assert ids == [wanted.pk]
+    assert full.pk not in ids
+
+
+def test_session_list_and_seats(api, session):
+    listing = api.get(reverse("api:scheduling-session-list"))
+    seats = api.get(reverse("api:scheduling-session-seats", args=[session.pk]))
+
+    assert [row["id"] for row in listing.json()["results"]] == [session.pk]
+    assert seats.json() == {"id": session.pk, "capacity": 10, "booked_count": 0, "held_count": 0}

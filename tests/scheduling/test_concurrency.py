@@ -1,0 +1,97 @@
+"""Capacity and one-open-booking under real concurrency (PostgreSQL, separate connections)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from examens.models import Candidate
+from scheduling.exceptions import AlreadyBooked, SessionFull
+from scheduling.models import Booking, ExamSession
+from scheduling.services import book_candidate
+from tests.conftest import require_service
+from tests.examens.factories import UserFactory
+from tests.scheduling.factories import SessionFactory, candidate_for
+
+THREADS = 60
+
+
+def _race(jobs):
+    """Run each job in its own thread (own connection), all released at once."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = job()
+        except Exception as error:  # noqa: BLE001 - collected and asserted on below
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_sixty_simultaneous_bookings_at_the_last_seats_never_overbook():
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    session = SessionFactory(capacity=40)
+    actor = UserFactory()
+    for _ in range(37):  # three seats left
+        book_candidate(session, actor=actor, candidate=candidate_for(session))
+    candidates = [candidate_for(session) for _ in range(THREADS)]
+
+    def job(candidate):
+        return lambda: book_candidate(
+            ExamSession.objects.get(pk=session.pk), actor=actor, candidate=candidate
+        )
+
+    results = _race([job(Candidate.objects.get(pk=c.pk)) for c in candidates])
+
+    booked = [r for r in results if isinstance(r, Booking)]
+    full = [r for r in results if isinstance(r, SessionFull)]
+    assert len(booked) == 3
+    assert len(full) == THREADS - 3, [
+        r for r in results if not isinstance(r, Booking | SessionFull)
+    ]
+    assert all(r.code == "session_full" for r in full)
+    session.refresh_from_db()
+    assert session.booked_count == 40
+    assert Booking.objects.filter(session=session, status="booked").count() == 40
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_planners_booking_one_candidate_into_two_sessions_one_wins():
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    first = SessionFactory()
+    second = SessionFactory(centre=first.centre)
+    candidate = candidate_for(first)
+    planners = [UserFactory(), UserFactory()]
+
+    for _round in range(5):
+        Booking.objects.filter(candidate=candidate).update(status="cancelled")
+        ExamSession.objects.filter(pk__in=[first.pk, second.pk]).update(booked_count=0)
+        results = _race(
+            [
+                lambda s=s, p=p: book_candidate(
+                    ExamSession.objects.get(pk=s.pk), actor=p, candidate=candidate
+                )
+                for s, p in zip((first, second), planners, strict=True)
+            ]
+        )
+
+        winners = [r for r in results if isinstance(r, Booking)]
+        losers = [r for r in results if isinstance(r, AlreadyBooked)]
+        assert len(winners) == 1
+        assert len(losers) == 1, results
+        assert losers[0].code == "already_booked"
+        assert (
+            Booking.objects.filter(candidate=candidate, status__in=["booked", "checked_in"]).count()
+            == 1
+        )
