@@ -145,6 +145,11 @@ PUBLIC_URL_NAMES = {
 # Reachable with a password but before the second factor is verified.
 PRE_OTP_URL_NAMES = {"examens:otp-verify", "examens:otp-enrol", "examens:otp-backup-codes"}
 
+# --- Audit -----------------------------------------------------------------------
+# Number of hash chains the audit trail is spread over (PostgreSQL). Changing it
+# only affects new events; verification follows each event's own chain number.
+AUDIT_CHAINS = env_int("AUDIT_CHAINS", 16)
+
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]

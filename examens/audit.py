@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ from .models import AuditEvent, User
 from .privacy import mask_data
 
 GENESIS_HASH = "0" * 64
-_CHAIN_LOCK_ID = 0x6578616D  # "exam": the PostgreSQL advisory lock serialising appends
+_CHAIN_LOCK_ID = 0x6578616D  # "exam": with the chain number, the advisory lock of a chain tail
 
 
 class SystemActor:
@@ -45,6 +46,7 @@ def _canonical(value) -> object:
 
 def compute_hash(
     *,
+    chain: int = 0,
     prev_hash: str,
     created_at,
     actor_label: str,
@@ -55,6 +57,7 @@ def compute_hash(
 ) -> str:
     payload = json.dumps(
         {
+            "chain": chain,
             "prev": prev_hash,
             "at": created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
             "actor": actor_label,
@@ -68,6 +71,26 @@ def compute_hash(
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lock_chain() -> int:
+    """Pick this connection's chain and lock its tail until the transaction ends.
+
+    On PostgreSQL each connection appends to chain `backend pid % AUDIT_CHAINS`,
+    so concurrent transactions on different connections rarely wait for each
+    other, while one transaction always stays on one chain (no lock-order
+    deadlocks). SQLite serialises writers already and uses chain 0.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    chain = getattr(connection, "_audit_chain", None)
+    with connection.cursor() as cursor:
+        if chain is None:
+            cursor.execute("SELECT pg_backend_pid()")
+            chain = cursor.fetchone()[0] % settings.AUDIT_CHAINS
+            connection._audit_chain = chain
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_ID, chain])
+    return chain
 
 
 def _actor_label(actor) -> str:
@@ -98,10 +121,13 @@ def record_event(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     clean = _canonical(mask_data(data or {}))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
-    last = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
+    chain = _lock_chain()
+    last = (
+        AuditEvent.objects.filter(chain=chain)
+        .order_by("-pk")
+        .values_list("hash", flat=True)
+        .first()
+    )
     prev_hash = last or GENESIS_HASH
     created_at = timezone.now()
     label = _actor_label(actor)
@@ -113,9 +139,11 @@ def record_event(
         object_type=object_type or "",
         object_id=object_id or "",
         data=clean,
+        chain=chain,
         prev_hash=prev_hash,
     )
     event.hash = compute_hash(
+        chain=chain,
         prev_hash=prev_hash,
         created_at=created_at,
         actor_label=label,
@@ -135,15 +163,22 @@ class ChainBreak:
 
 
 def verify_chain(*, batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain in order; return (events checked, first break or None)."""
-    prev_hash = GENESIS_HASH
+    """Walk every chain in order; return (events checked, first break or None).
+
+    Events are read once in id order; within a chain ids only grow, because
+    an event is inserted while its chain's tail is locked.
+    """
+    tails: dict[int, str] = {}
     checked = 0
     with transaction.atomic():
         events = AuditEvent.objects.order_by("pk").iterator(chunk_size=batch_size)
         for event in events:
-            if event.prev_hash != prev_hash:
-                return checked, ChainBreak(event.pk, "prev_hash does not match the event before")
+            if event.prev_hash != tails.get(event.chain, GENESIS_HASH):
+                return checked, ChainBreak(
+                    event.pk, f"prev_hash does not match the event before it in chain {event.chain}"
+                )
             expected = compute_hash(
+                chain=event.chain,
                 prev_hash=event.prev_hash,
                 created_at=event.created_at,
                 actor_label=event.actor_label,
@@ -154,6 +189,6 @@ def verify_chain(*, batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
             )
             if expected != event.hash:
                 return checked, ChainBreak(event.pk, "content does not match its hash")
-            prev_hash = event.hash
+            tails[event.chain] = event.hash
             checked += 1
     return checked, None

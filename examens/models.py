@@ -509,10 +509,12 @@ class ApiToken(models.Model):
 
 
 class AuditEvent(models.Model):
-    """One state change, append-only and hash-chained to the event before it.
+    """One state change, append-only and hash-chained to the event before it in its chain.
 
-    `hash` = SHA-256 over the previous hash and this event's canonical content;
-    `manage.py verify_audit` recomputes the chain. On PostgreSQL a trigger
+    `hash` = SHA-256 over the previous hash of the same chain and this event's
+    canonical content. There are settings.AUDIT_CHAINS chains so that
+    unrelated transactions do not queue behind one lock (docs/decisions/0005);
+    `manage.py verify_audit` recomputes them all. On PostgreSQL a trigger
     refuses UPDATE and DELETE.
     """
 
@@ -530,6 +532,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64, db_index=True)
     data = models.JSONField(default=dict)
+    chain = models.PositiveSmallIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -537,7 +540,10 @@ class AuditEvent(models.Model):
         ordering = ["pk"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["chain", "-id"], name="auditevent_chain_tail"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"

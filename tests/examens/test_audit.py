@@ -2,6 +2,7 @@ import io
 import logging
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -137,3 +138,34 @@ def test_log_filter_masks_bsns_but_leaves_other_numbers():
     assert number not in message
     assert mask_bsn(number) in message
     assert "123456789" in message  # fails the 11-check: not a BSN
+
+
+def test_each_chain_links_only_to_its_own_previous_event(monkeypatch):
+    chains = iter([0, 3, 0, 3, 3])
+    monkeypatch.setattr("examens.audit._lock_chain", lambda: next(chains))
+    events = write_events(5)
+    assert [e.chain for e in events] == [0, 3, 0, 3, 3]
+    assert events[0].prev_hash == events[1].prev_hash == "0" * 64
+    assert events[2].prev_hash == events[0].hash
+    assert events[3].prev_hash == events[1].hash
+    assert events[4].prev_hash == events[3].hash
+    assert verify_chain() == (5, None)
+
+
+def test_moving_an_event_to_another_chain_is_detected(monkeypatch):
+    chains = iter([0, 3, 0])
+    monkeypatch.setattr("examens.audit._lock_chain", lambda: next(chains))
+    events = write_events(3)
+    tamper(events[1].pk, chain=0, prev_hash=events[0].hash)
+    checked, broken = verify_chain()
+    assert broken.event_id == events[1].pk
+
+
+def test_postgresql_connection_keeps_one_chain_for_all_its_events():
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    events = write_events(3)
+    assert len({event.chain for event in events}) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    assert events[0].chain == pid % settings.AUDIT_CHAINS
