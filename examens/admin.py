@@ -58,6 +58,19 @@ class AuditedAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: these rows change through their app's services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class RoomInline(admin.TabularInline):
     model = Room
     extra = 0
@@ -149,7 +162,7 @@ class UserAdmin(AuditedAdmin):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
+class CandidateAdmin(ReadOnlyAdmin):
     """Read-only here: candidates are registered and changed through the registry services."""
 
     list_display = ["family_name", "given_names", "masked_bsn", "municipality", "route", "term_end"]
@@ -158,56 +171,20 @@ class CandidateAdmin(admin.ModelAdmin):
     readonly_fields = ["masked_bsn"]
     exclude = ["bsn"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ["candidate", "kind", "component", "decided_on", "decided_for", "withdrawn_at"]
     list_filter = ["kind", "decided_for"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ["name", "organisation", "prefix", "scopes", "created_at", "revoked_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["pk", "created_at", "actor_label", "action", "object_type", "object_id"]
     list_filter = ["action"]
     search_fields = ["action", "object_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

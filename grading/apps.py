@@ -12,3 +12,15 @@ class GradingConfig(AppConfig):
         from .eligibility import refuse_when_passed
 
         register_check(refuse_when_passed)
+
+        from examens.models import Role
+        from examens.navigation import NavEntry, register
+
+        register(
+            NavEntry(
+                label=_("Grading"),
+                url_name="grading:worklist",
+                roles=frozenset({Role.EXAMINER, Role.ADMIN}),
+                description=_("Rate attempts, release results, sign off components."),
+            )
+        )

@@ -60,6 +60,15 @@ def celery_in_process(request):
 
 
 @pytest.fixture
+def english():
+    """Messages in English for tests that match on them (the product defaults to Dutch)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def verified_client(client, db):
     """A client logged in as a planner of a municipality, second factor verified."""
     membership = MembershipFactory()

@@ -205,3 +205,16 @@ def test_openapi_schema_is_published(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/catalogue/components/" in response.content
+
+
+def test_home_and_navigation_link_to_the_apps_of_the_users_roles(client):
+    planner = MembershipFactory(role=Role.PLANNER).user
+    login_verified(client, planner)
+    body = client.get("/").content.decode()
+    assert 'href="/planning/"' in body
+    assert 'href="/beoordeling/"' not in body
+
+    examiner = MembershipFactory(role=Role.EXAMINER).user
+    login_verified(client, examiner)
+    body = client.get("/").content.decode()
+    assert 'href="/beoordeling/"' in body

@@ -103,7 +103,7 @@ def test_table_wins_over_cutoff_when_a_version_has_both():
         ({"0": 100, "x": 500, "2": 900}, "raw score"),
     ],
 )
-def test_broken_conversion_tables_are_refused(table, problem):
+def test_broken_conversion_tables_are_refused(table, problem, english):
     with pytest.raises(ScoringError, match=problem):
         scoring.parse_conversion_table(table, max_raw=2)
 

@@ -1,0 +1,36 @@
+"""Links that higher apps add to the staff navigation and home page.
+
+Each app registers its entries in AppConfig.ready(); examens shows them to the
+roles they are for, without importing the apps above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str  # lazily translated
+    url_name: str
+    roles: frozenset[str]
+    description: str = ""
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+_entries: list[NavEntry] = []
+
+
+def register(entry: NavEntry) -> None:
+    """Add `entry` once (ready() may run more than once in tests)."""
+    if entry not in _entries:
+        _entries.append(entry)
+
+
+def entries_for(roles: set[str]) -> list[NavEntry]:
+    return [entry for entry in _entries if entry.roles & roles]
