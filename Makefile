@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="--create-db -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: venv run test lint contracts check worker
+.PHONY: venv run test lint contracts check worker messages translations-check
 
 venv: $(STAMP)
 
@@ -41,3 +41,20 @@ check: venv
 
 worker: venv
 	$(BIN)/celery -A config worker -l info
+
+# Collect the interface strings into locale/nl (then translate the new ones) and compile.
+messages: venv
+	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=var --ignore=bench --ignore=tests
+	$(BIN)/python manage.py compilemessages -l nl
+
+# Fails when a string in the code has no Dutch translation, or the compiled file is stale.
+translations-check: venv
+	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=var --ignore=bench --ignore=tests
+	@untranslated=$$(msgattrib --untranslated --no-obsolete locale/nl/LC_MESSAGES/django.po | grep -c '^msgid ' || true); \
+	fuzzy=$$(msgattrib --only-fuzzy --no-obsolete locale/nl/LC_MESSAGES/django.po | grep -c '^msgid ' || true); \
+	if [ "$$untranslated$$fuzzy" != "00" ]; then \
+	  echo "Untranslated: $$untranslated, fuzzy: $$fuzzy (the header counts as one untranslated)"; \
+	  msgattrib --untranslated --no-obsolete locale/nl/LC_MESSAGES/django.po; exit 1; fi
+	msgfmt --check -o /tmp/examenbeheer-nl.mo locale/nl/LC_MESSAGES/django.po
+	cmp -s /tmp/examenbeheer-nl.mo locale/nl/LC_MESSAGES/django.mo || \
+	  { echo "locale/nl/LC_MESSAGES/django.mo is stale: run make messages"; exit 1; }
