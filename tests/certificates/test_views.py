@@ -1,6 +1,7 @@
 """Public verification, published documents, downloads and status changes through the client."""
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -47,9 +48,8 @@ def test_verification_page_needs_no_login_and_shows_the_printed_data(client, cer
 
 
 def test_verification_page_is_available_in_english(client, certificate):
-    response = client.get(
-        reverse("certificates:verify", args=[certificate.payload]), HTTP_ACCEPT_LANGUAGE="en"
-    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("certificates:verify", args=[certificate.payload]))
 
     assert '<html lang="en">' in response.content.decode()
 

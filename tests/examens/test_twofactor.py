@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.core.cache import cache
@@ -33,7 +34,7 @@ SECURITY = reverse("examens:security")
 def _fast_and_english(client, settings):
     """A fast hasher (many login attempts), English pages, clean throttle counters."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     cache.clear()
     yield
     cache.clear()

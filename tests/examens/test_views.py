@@ -218,3 +218,9 @@ def test_home_and_navigation_link_to_the_apps_of_the_users_roles(client):
     login_verified(client, examiner)
     body = client.get("/").content.decode()
     assert 'href="/beoordeling/"' in body
+
+
+def test_pages_are_dutch_whatever_the_browser_language(client, officer):
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="nl"' in body
+    assert "Kandidaten" in body
