@@ -51,3 +51,7 @@ def certificate_for_manager(user: User, certificate_id: int) -> Certificate:
 
 def can_manage(user: User, certificate: Certificate) -> bool:
     return _allowed(user, certificate, MANAGE_ROLES, municipal=True)
+
+
+def can_download(user: User, certificate: Certificate) -> bool:
+    return _allowed(user, certificate, DOWNLOAD_ROLES, municipal=False)

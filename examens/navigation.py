@@ -1,4 +1,4 @@
-"""Links that higher apps add to the staff navigation and home page.
+"""Links that higher apps add to the staff navigation, the home page and the candidate page.
 
 Each app registers its entries in AppConfig.ready(); examens shows them to the
 roles they are for, without importing the apps above it.
@@ -34,3 +34,20 @@ def register(entry: NavEntry) -> None:
 
 def entries_for(roles: set[str]) -> list[NavEntry]:
     return [entry for entry in _entries if entry.roles & roles]
+
+
+# A candidate link provider: (user, candidate) -> [(label, url), ...], already
+# filtered by what the user may open.
+_candidate_link_providers: list = []
+
+
+def register_candidate_links(provider) -> None:
+    if provider not in _candidate_link_providers:
+        _candidate_link_providers.append(provider)
+
+
+def candidate_links(user, candidate) -> list[tuple[str, str]]:
+    links: list[tuple[str, str]] = []
+    for provider in _candidate_link_providers:
+        links.extend(provider(user, candidate))
+    return links

@@ -14,7 +14,11 @@ class GradingConfig(AppConfig):
         register_check(refuse_when_passed)
 
         from examens.models import Role
-        from examens.navigation import NavEntry, register
+        from examens.navigation import NavEntry, register, register_candidate_links
+
+        from .links import candidate_links
+
+        register_candidate_links(candidate_links)
 
         register(
             NavEntry(

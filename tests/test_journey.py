@@ -28,6 +28,7 @@ from scheduling.models import Booking, ExamSession
 from scheduling.services.bookings import book_candidate
 from scheduling.services.door import check_in_booking
 from scheduling.services.sessions import create_session, mark_session_held, publish_session
+from tests.conftest import login_verified
 from tests.examens.factories import (
     AgencyFactory,
     CandidateFactory,
@@ -139,6 +140,13 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
     assert default_storage.exists(certificate.storage_key)
     pdf = open_certificate_pdf(certificate)
     assert candidate.bsn.encode() not in pdf
+
+    # The officer finds the certificate and the progress from the candidate's page.
+    login_verified(client, officer)
+    page = client.get(f"/candidates/{candidate.pk}/").content.decode()
+    assert f"/c/{certificate.pk}/" in page
+    assert f"/beoordeling/kandidaten/{candidate.pk}/voortgang/" in page
+    client.logout()
 
     # The employer scans the QR code of the PDF.
     url = url_from_pdf(pdf)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from examens import permissions, selectors
+from examens import navigation, permissions, selectors
 from examens.exceptions import ExamAdminError
 from examens.forms import CandidateSearchForm, DecisionForm, FindByBsnForm
 from examens.models import Candidate, Role
@@ -100,6 +100,7 @@ def candidate_detail(request, candidate_id: int):
             "needs": sorted(needs),
             "extra_minutes": minutes,
             "can_decide": bool(permissions.decision_kinds_for(request.user, candidate)),
+            "links": navigation.candidate_links(request.user, candidate),
         },
     )
 
