@@ -1,13 +1,24 @@
 """Successful bookings per second under gunicorn on PostgreSQL, against a baseline read.
 
-Usage: .venv/bin/python bench/booking.py [--clients 32] [--seconds 10] [--workers 4]
+Usage: .venv/bin/python bench/booking.py [--clients 32] [--seconds 10] [--workers N]
+                                          [--worker-class gthread] [--mail queue|inline]
 
-Creates its own database (eb_bench), seeds sessions and candidates, starts
-gunicorn on 127.0.0.1, then runs two phases with the same number of client
-threads (http.client, keep-alive, 127.0.0.1 only, bounded in time):
+Creates its own database (eb_bench, or --database), seeds sessions and
+candidates, starts gunicorn on 127.0.0.1, then runs two phases with the same
+number of client threads (http.client, keep-alive, 127.0.0.1 only, bounded in
+time):
   baseline: GET /api/v1/sessions/<id>/seats/  (one indexed single-row read)
   booking:  POST /api/v1/bookings/ with an Idempotency-Key, one candidate each
-Checks zero overbooking afterwards and prints the ratio last.
+The phases alternate in --rounds slices (baseline, booking, baseline, ...)
+so that load from elsewhere on the machine hits both alike. Checks zero
+overbooking afterwards and prints the ratio last.
+
+Workers default to 2 x CPUs + 1. `--mail queue` (default) runs like
+production: the invitation task is published after commit to a Redis
+database of its own (--broker-db) that no worker reads, and that queue is
+deleted afterwards; the mail itself is a worker's job, not the request's.
+`--mail inline` leaves Celery eager, so every booking request also renders
+and "sends" its invitation (console backend) after its commit.
 """
 
 from __future__ import annotations
@@ -47,6 +58,15 @@ def wait_ready(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit("gunicorn did not start")
+
+
+def drop_queue(broker: str) -> None:
+    """Delete the unconsumed invitation messages (and kombu's bindings) of this run."""
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    keys = [b"celery", *client.scan_iter(match="_kombu.binding*")]
+    client.delete(*keys)
 
 
 def run_phase(port, clients, seconds, make_request):
@@ -94,18 +114,39 @@ def run_phase(port, clients, seconds, make_request):
     return ok[0], other[0], latencies, time.monotonic() - began
 
 
+class Totals:
+    """Sums of the slices of one phase."""
+
+    def __init__(self) -> None:
+        self.ok = self.other = 0
+        self.latencies: list[float] = []
+        self.elapsed = 0.0
+
+    def add(self, ok: int, other: int, latencies: list[float], elapsed: float) -> None:
+        self.ok += ok
+        self.other += other
+        self.latencies.extend(latencies)
+        self.elapsed += elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument("--threads", type=int, default=4, help="per worker, for gthread")
+    parser.add_argument("--mail", choices=["queue", "inline"], default="queue")
+    parser.add_argument("--broker-db", type=int, default=14, help="Redis db for --mail queue")
+    parser.add_argument("--database", default="eb_bench")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating slices per phase")
     parser.add_argument("--sessions", type=int, default=400)
     parser.add_argument("--capacity", type=int, default=30)
     args = parser.parse_args()
     args.clients = max(1, min(args.clients, 128))
     args.seconds = max(1.0, min(args.seconds, 60.0))
 
-    url = fresh_database("eb_bench")
+    url = fresh_database(args.database)
     seats = args.sessions * args.capacity
     secret = seed_world(sessions=args.sessions, capacity=args.capacity, candidates=seats + 2000)
     from examens.models import Candidate
@@ -115,20 +156,25 @@ def main() -> None:
     candidate_ids = list(Candidate.objects.values_list("pk", flat=True))
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, DJANGO_DEBUG="0", LOG_LEVEL="WARNING")
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"{HOST}:{port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    env.pop("CELERY_BROKER_URL", None)
+    broker = f"redis://{HOST}:6379/{args.broker_db}"
+    if args.mail == "queue":
+        env["CELERY_BROKER_URL"] = broker
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "config.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--log-level",
+        "warning",
+    ]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads)]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         wait_ready(port)
         auth = {"Authorization": f"Bearer {secret}"}
@@ -136,10 +182,6 @@ def main() -> None:
 
         def baseline(_index):
             return ("GET", f"/api/v1/sessions/{rng.choice(session_ids)}/seats/", None, auth)
-
-        base_ok, base_other, base_lat, base_time = run_phase(
-            port, args.clients, args.seconds, baseline
-        )
 
         queue = iter(candidate_ids)
         queue_lock = threading.Lock()
@@ -156,12 +198,17 @@ def main() -> None:
             )
             return ("POST", "/api/v1/bookings/", body, headers)
 
-        book_ok, book_other, book_lat, book_time = run_phase(
-            port, args.clients, args.seconds, booking
-        )
+        base = Totals()
+        book = Totals()
+        rounds = max(1, args.rounds)
+        for _round in range(rounds):
+            base.add(*run_phase(port, args.clients, args.seconds / rounds, baseline))
+            book.add(*run_phase(port, args.clients, args.seconds / rounds, booking))
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if args.mail == "queue":
+            drop_queue(broker)
 
     over = [
         s
@@ -169,9 +216,14 @@ def main() -> None:
         if s.booked_count > s.capacity
         or Booking.objects.filter(session=s, status="booked").count() != s.booked_count
     ]
-    base_rate = base_ok / base_time
-    book_rate = book_ok / book_time
-    print(f"clients={args.clients} workers={args.workers} seconds={args.seconds}")
+    base_ok, base_other, base_lat = base.ok, base.other, base.latencies
+    book_ok, book_other, book_lat = book.ok, book.other, book.latencies
+    base_rate = base_ok / base.elapsed
+    book_rate = book_ok / book.elapsed
+    print(
+        f"clients={args.clients} workers={args.workers} ({args.worker_class}) "
+        f"seconds={args.seconds} rounds={args.rounds} mail={args.mail}"
+    )
     print(
         f"baseline: {base_rate:.1f} req/s ok, {base_other} other, "
         f"p50 {percentile(base_lat, 0.5) * 1000:.1f} ms, "

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from .models import ApiToken
 from .services import hash_api_key
+
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 
 
 class MachineClient:
@@ -46,8 +51,20 @@ class ApiTokenAuthentication(BaseAuthentication):
         )
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked token.")
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        self._touch(token)
         return MachineClient(token), token
+
+    @staticmethod
+    def _touch(token: ApiToken) -> None:
+        """Record use at most once per LAST_USED_PRECISION: a write per call would cost
+        every API request a commit. The filter keeps concurrent workers from all writing."""
+        moment = timezone.now()
+        if token.last_used_at is not None and moment - token.last_used_at < LAST_USED_PRECISION:
+            return
+        stale = moment - LAST_USED_PRECISION
+        ApiToken.objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale), pk=token.pk
+        ).update(last_used_at=moment)
 
     def authenticate_header(self, request):
         return "Bearer"

@@ -23,7 +23,7 @@ idempotent (registering the same function twice keeps one).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -46,6 +46,9 @@ class EligibilityContext:
     decisions: list[Decision] = field(default_factory=list)
     needs: set[str] = field(default_factory=set)
     extra_minutes: int = 0
+    # The candidate's bookings for the session's component, read once.
+    has_open_booking: bool = False
+    attempts_so_far: int = 0
 
     @property
     def step_down(self) -> Decision | None:
@@ -148,11 +151,8 @@ def not_exempted(ctx: EligibilityContext) -> BookingRefused | None:
 
 
 def no_other_open_booking(ctx: EligibilityContext) -> BookingRefused | None:
-    if Booking.objects.filter(
-        candidate=ctx.candidate,
-        component_id=ctx.session.component_id,
-        status__in=Booking.OPEN_STATUSES,
-    ).exists():
+    # A race between two bookings is settled by the partial unique index on open bookings.
+    if ctx.has_open_booking:
         return AlreadyBooked(field="candidate")
     return None
 
@@ -203,32 +203,74 @@ def seat_free(ctx: EligibilityContext) -> BookingRefused | None:
     return None
 
 
+# Candidate rules read the registry and the candidate's bookings; session rules read only
+# the session row, so a booking runs them again after locking that row.
 REGISTRY_CHECKS: list[Check] = [required_by_route, level_matches_plan, not_exempted]
-SESSION_CHECKS: list[Check] = [no_other_open_booking, session_open, accommodations_served]
+BOOKING_CHECKS: list[Check] = [no_other_open_booking]
+SESSION_CHECKS: list[Check] = [session_open, accommodations_served]
 
 
 def build_context(
-    candidate: Candidate, session: ExamSession, *, now: datetime.datetime | None = None
+    candidate: Candidate,
+    session: ExamSession,
+    *,
+    now: datetime.datetime | None = None,
+    bookings: Iterable[Booking] | None = None,
 ) -> EligibilityContext:
-    from examens.selectors import active_accommodations
+    """Load what the rules read: three queries (decisions, route requirement, bookings).
 
-    needs, minutes = active_accommodations(candidate)
+    `bookings` are the candidate's bookings for the session's component when
+    the caller already has them (the booking service reads them together
+    with its idempotency key).
+    """
+    decisions = list(
+        candidate.decisions.filter(
+            withdrawn_at__isnull=True,
+            kind__in=[
+                Decision.Kind.EXEMPTION,
+                Decision.Kind.STEP_DOWN,
+                Decision.Kind.ACCOMMODATION,
+            ],
+        )
+    )
+    # The same needs and minutes as examens.selectors.active_accommodations, from the
+    # decisions already loaded.
+    needs: set[str] = set()
+    minutes = 0
+    for decision in decisions:
+        if decision.kind == Decision.Kind.ACCOMMODATION:
+            needs.update(decision.needs)
+            minutes = max(minutes, decision.extra_minutes or 0)
+    if bookings is None:
+        bookings = Booking.objects.filter(
+            candidate=candidate, component_id=session.component_id
+        ).only("status", "counts_as_attempt")
+    bookings = list(bookings)
     return EligibilityContext(
         candidate=candidate,
         session=session,
         now=now or timezone.now(),
         requirement=RouteRequirement.objects.filter(
             route_id=candidate.route_id, component_id=session.component_id
-        ).first(),
-        decisions=list(
-            candidate.decisions.filter(
-                withdrawn_at__isnull=True,
-                kind__in=[Decision.Kind.EXEMPTION, Decision.Kind.STEP_DOWN],
-            )
-        ),
+        )
+        .order_by("pk")
+        .first(),
+        decisions=[d for d in decisions if d.kind != Decision.Kind.ACCOMMODATION],
         needs=needs,
         extra_minutes=minutes,
+        has_open_booking=any(b.status in Booking.OPEN_STATUSES for b in bookings),
+        attempts_so_far=sum(1 for b in bookings if b.counts_as_attempt),
     )
+
+
+def candidate_checks() -> list[Check]:
+    """The rules about the candidate, in the order the planner reads them."""
+    return [*REGISTRY_CHECKS, *_EXTRA_CHECKS, *BOOKING_CHECKS]
+
+
+def candidate_problems(ctx: EligibilityContext) -> list[BookingRefused]:
+    """The failures of the candidate rules (registry, registered checks, open bookings)."""
+    return [problem for check in candidate_checks() if (problem := check(ctx)) is not None]
 
 
 def within_term(candidate: Candidate, session: ExamSession) -> bool:
@@ -242,11 +284,18 @@ def assess(
     *,
     now: datetime.datetime | None = None,
     include_capacity: bool = True,
+    include_candidate_rules: bool = True,
     context: EligibilityContext | None = None,
 ) -> Assessment:
-    """Run every booking rule; return all failures and warnings (reads only)."""
+    """Run every booking rule; return all failures and warnings (reads only).
+
+    `include_candidate_rules=False` runs only the session rules: for a caller
+    that already ran the candidate rules in this transaction and has just
+    locked the session row (`book_candidate`).
+    """
     ctx = context or build_context(candidate, session, now=now)
-    checks = [*REGISTRY_CHECKS, *_EXTRA_CHECKS, *SESSION_CHECKS]
+    checks = [*candidate_checks()] if include_candidate_rules else []
+    checks.extend(SESSION_CHECKS)
     if include_capacity:
         checks.append(seat_free)
     problems = [problem for check in checks if (problem := check(ctx)) is not None]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from examens.audit import record_event
 from examens.models import Candidate
 
 from .. import tasks
-from ..eligibility import assess, build_context, payer_for
+from ..eligibility import assess, build_context, candidate_problems, payer_for
 from ..exceptions import (
     AlreadyBooked,
     BookingRefused,
@@ -28,14 +29,26 @@ from .offers import offer_freed_seat
 CLOSED_STATUSES = (Booking.Status.CANCELLED, Booking.Status.SESSION_CANCELLED)
 
 
-def _existing_for_key(key: str, *, session: ExamSession, candidate: Candidate) -> Booking | None:
-    existing = Booking.objects.filter(idempotency_key=key).first()
+def _replay(existing: Booking | None, *, session: ExamSession, candidate: Candidate):
+    """The booking made earlier with the same key, or IdempotencyConflict for another one."""
     if existing is None:
         return None
     if existing.session_id != session.pk or existing.candidate_id != candidate.pk:
         raise IdempotencyConflict(field="idempotency_key")
     existing.replayed = True
     return existing
+
+
+def _existing_for_key(key: str, *, session: ExamSession, candidate: Candidate) -> Booking | None:
+    existing = Booking.objects.select_related("component").filter(idempotency_key=key).first()
+    return _replay(existing, session=session, candidate=candidate)
+
+
+def _insert_conflict(error: IntegrityError, idempotency_key: str | None) -> SchedulingError:
+    """A lost race on a unique index, as the refusal the client understands."""
+    if idempotency_key and "idempotency" in str(error):
+        return IdempotencyConflict(field="idempotency_key")
+    return AlreadyBooked(field="candidate")
 
 
 def book_locked(
@@ -51,18 +64,41 @@ def book_locked(
 
     Runs every rule, raises the first failure, takes the seat and inserts the
     booking under a savepoint so that a lost race on the partial unique
-    indexes becomes a clear AlreadyBooked, not an IntegrityError.
+    indexes becomes a clear AlreadyBooked, not an IntegrityError, and the
+    caller's transaction stays usable.
     """
-    moment = _now()
-    assessment = assess(
-        candidate, session, now=moment, context=context, include_capacity=not skip_capacity
-    )
+    context = context or build_context(candidate, session, now=_now())
+    assessment = assess(candidate, session, context=context, include_capacity=not skip_capacity)
     if assessment.problems:
         raise assessment.problems[0]
+    return _write_booking(
+        session,
+        actor=actor,
+        candidate=candidate,
+        idempotency_key=idempotency_key,
+        assessment=assessment,
+        attempts_so_far=context.attempts_so_far,
+        savepoint=True,
+    )
+
+
+def _write_booking(
+    session: ExamSession,
+    *,
+    actor,
+    candidate: Candidate,
+    idempotency_key: str | None,
+    assessment,
+    attempts_so_far: int,
+    savepoint: bool,
+) -> Booking:
+    """Insert the booking, take the seat and write the audit event (session row locked).
+
+    Without `savepoint` a lost race raises out of the caller's transaction,
+    which must then end (book_candidate); it saves two round trips.
+    """
+    moment = _now()
     component = session.component
-    attempts_so_far = Booking.objects.filter(
-        candidate=candidate, component_id=session.component_id, counts_as_attempt=True
-    ).count()
     attempt = attempts_so_far + 1
     payer = payer_for(
         is_asylum_migrant=candidate.is_asylum_migrant,
@@ -74,7 +110,7 @@ def book_locked(
     booking = Booking(
         session=session,
         candidate=candidate,
-        component_id=session.component_id,
+        component=component,
         level=session.level,
         status=Booking.Status.BOOKED,
         attempt_number=attempt,
@@ -90,13 +126,13 @@ def book_locked(
         status_changed_at=moment,
     )
     try:
-        with transaction.atomic():
+        if savepoint:
+            with transaction.atomic():
+                booking.save(force_insert=True)
+        else:
             booking.save(force_insert=True)
     except IntegrityError as error:
-        text = str(error)
-        if idempotency_key and "idempotency" in text:
-            raise IdempotencyConflict(field="idempotency_key") from error
-        raise AlreadyBooked(field="candidate") from error
+        raise _insert_conflict(error, idempotency_key) from error
     session.booked_count += 1
     session.save(update_fields=["booked_count"])
     record_event(
@@ -146,30 +182,64 @@ def book_candidate(
 
     Records attempt number (1 + earlier bookings that counted), payer and fee.
     Idempotent with `idempotency_key`: a retry returns the first booking with
-    `booking.replayed = True`; the same key for another session or candidate
-    raises IdempotencyConflict. Side effects: the invitation mail is queued
-    after commit. Raises BookingRefused (and subclasses), IdempotencyConflict.
+    `booking.replayed = True` (also when the retry ran concurrently and lost
+    the race on the key's unique index); the same key for another session or
+    candidate raises IdempotencyConflict. Side effects: the invitation mail is
+    queued after commit. Raises BookingRefused (and subclasses),
+    IdempotencyConflict.
+
+    The candidate rules run before the session row is locked; after the lock
+    the session rules and the seat are checked on the locked row, then the
+    booking, the seat count and the audit event are written: the lock is held
+    for the seat only. Query budget pinned in tests/scheduling/test_booking_queries.py.
     """
-    with transaction.atomic():
+    try:
+        with transaction.atomic():
+            # One read for the key and the candidate's bookings of this component.
+            wanted = Q(candidate=candidate, component_id=session.component_id)
+            if idempotency_key:
+                wanted |= Q(idempotency_key=idempotency_key)
+            rows = list(Booking.objects.select_related("component").filter(wanted))
+            if idempotency_key:
+                keyed = next((b for b in rows if b.idempotency_key == idempotency_key), None)
+                existing = _replay(keyed, session=session, candidate=candidate)
+                if existing is not None:
+                    return existing
+            # Candidate rules read the registry before the lock: the lock is held only
+            # for the session rules, the seat, the audit event and the commit.
+            context = build_context(
+                candidate,
+                session,
+                bookings=[
+                    b
+                    for b in rows
+                    if b.candidate_id == candidate.pk and b.component_id == session.component_id
+                ],
+            )
+            problems = candidate_problems(context)
+            if problems:
+                raise problems[0]
+            locked = lock_session(session.pk)
+            context.session = locked
+            assessment = assess(candidate, locked, context=context, include_candidate_rules=False)
+            if assessment.problems:
+                raise assessment.problems[0]
+            return _write_booking(
+                locked,
+                actor=actor,
+                candidate=candidate,
+                idempotency_key=idempotency_key,
+                assessment=assessment,
+                attempts_so_far=context.attempts_so_far,
+                savepoint=False,
+            )
+    except (AlreadyBooked, IdempotencyConflict):
+        # A retry with the same key may have committed first (it held the lock).
         if idempotency_key:
             existing = _existing_for_key(idempotency_key, session=session, candidate=candidate)
             if existing is not None:
                 return existing
-        # Registry reads happen before the lock: the lock is held only for the seat.
-        context = build_context(candidate, session)
-        locked = lock_session(session.pk)
-        context.session = locked
-        if idempotency_key:
-            existing = _existing_for_key(idempotency_key, session=locked, candidate=candidate)
-            if existing is not None:
-                return existing
-        return book_locked(
-            locked,
-            actor=actor,
-            candidate=candidate,
-            idempotency_key=idempotency_key,
-            context=context,
-        )
+        raise
 
 
 def cancel_locked(

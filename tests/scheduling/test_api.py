@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from examens.models import ApiToken
 from examens.services import create_api_token
 from scheduling.models import Booking
 from scheduling.services import book_candidate
@@ -152,3 +153,23 @@ def test_session_list_and_seats(api, session):
 
     assert [row["id"] for row in listing.json()["results"]] == [session.pk]
     assert seats.json() == {"id": session.pk, "capacity": 10, "booked_count": 0, "held_count": 0}
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(api, session):
+    seats = reverse("api:scheduling-session-seats", args=[session.pk])
+    token = ApiToken.objects.get()
+
+    api.get(seats)
+    token.refresh_from_db()
+    first_use = token.last_used_at
+    api.get(seats)
+    token.refresh_from_db()
+    assert first_use is not None
+    assert token.last_used_at == first_use
+
+    ApiToken.objects.filter(pk=token.pk).update(
+        last_used_at=first_use - datetime.timedelta(minutes=2)
+    )
+    api.get(seats)
+    token.refresh_from_db()
+    assert token.last_used_at > first_use

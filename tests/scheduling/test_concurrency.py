@@ -95,3 +95,27 @@ def test_two_planners_booking_one_candidate_into_two_sessions_one_wins():
             Booking.objects.filter(candidate=candidate, status__in=["booked", "checked_in"]).count()
             == 1
         )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_retries_with_one_idempotency_key_book_once():
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    session = SessionFactory()
+    candidate = candidate_for(session)
+    actor = UserFactory()
+
+    def job():
+        return book_candidate(
+            ExamSession.objects.get(pk=session.pk),
+            actor=actor,
+            candidate=Candidate.objects.get(pk=candidate.pk),
+            idempotency_key="retry-1",
+        )
+
+    results = _race([job for _ in range(8)])
+
+    assert all(isinstance(r, Booking) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    session.refresh_from_db()
+    assert session.booked_count == 1

@@ -1,0 +1,60 @@
+"""Query budget of one booking through the API, so that it cannot grow back.
+
+A booking through POST /api/v1/bookings/ reads the token, the candidate and
+the session; then, in one transaction: the idempotency key together with the
+candidate's bookings of the component, the decisions, the route requirement,
+grading's "already passed" rule, the session row lock, the insert, the seat
+count and the audit event (advisory lock of the chain, its tail, the insert).
+The test's own transaction adds a savepoint and its release.
+"""
+
+import pytest
+from django.urls import reverse
+
+from scheduling.models import Booking
+from tests.scheduling.factories import SessionFactory, candidate_for
+from tests.scheduling.test_api import token_client
+
+pytestmark = pytest.mark.django_db
+
+BOOKING_QUERY_BUDGET = 16
+
+
+def post_booking(api, session, candidate, key):
+    return api.post(
+        reverse("api:scheduling-booking-create"),
+        {"session": session.pk, "candidate": candidate.pk},
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
+
+
+def test_booking_through_the_api_stays_within_its_query_budget(
+    client, django_assert_max_num_queries
+):
+    session = SessionFactory()
+    api = token_client(client, session.centre.organisation)
+    candidate = candidate_for(session)
+
+    with django_assert_max_num_queries(BOOKING_QUERY_BUDGET):
+        response = post_booking(api, session, candidate, "key-1")
+
+    assert response.status_code == 201
+    booking = Booking.objects.get()
+    assert response.json()["component"] == booking.component.code
+    session.refresh_from_db()
+    assert session.booked_count == 1
+
+
+def test_replayed_booking_reads_without_writing(client, django_assert_max_num_queries):
+    session = SessionFactory()
+    api = token_client(client, session.centre.organisation)
+    candidate = candidate_for(session)
+    first = post_booking(api, session, candidate, "key-1")
+
+    with django_assert_max_num_queries(6):
+        retry = post_booking(api, session, candidate, "key-1")
+
+    assert retry.status_code == 200
+    assert retry.json() == first.json()
+    assert Booking.objects.count() == 1
