@@ -28,7 +28,15 @@ class SignOffRequirementAdmin(AuditedAdmin):
 
 @admin.register(ExaminerQualification)
 class ExaminerQualificationAdmin(ReadOnlyAdmin):
-    list_display = ["user", "component", "level", "organisation", "valid_from", "valid_until"]
+    list_display = [
+        "user",
+        "component",
+        "level",
+        "organisation",
+        "valid_from",
+        "valid_until",
+        "withdrawn_at",
+    ]
     list_filter = ["component", "organisation"]
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from examens.forms_auth import AccessibleForm
-from examens.models import Component
+from examens.models import Component, Level, User
 
 from .models import Result, Rubric
 
@@ -78,3 +78,42 @@ class SignOffForm(AccessibleForm):
             for key in ("hours", "started_on", "ended_on", "declaration_reference", "note")
             if data.get(key) not in (None, "")
         }
+
+
+def _date() -> forms.DateInput:
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class ExaminerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+
+class QualificationForm(AccessibleForm):
+    """Grant a qualification; the examiner is chosen among the organisation's examiners."""
+
+    user = ExaminerChoiceField(label=_("Examiner"), queryset=User.objects.none())
+    component = forms.ModelChoiceField(
+        label=_("Component"), queryset=Component.objects.all(), to_field_name="code"
+    )
+    level = forms.ChoiceField(
+        label=_("Level"),
+        choices=[("", _("Any level"))] + list(Level.choices),
+        required=False,
+    )
+    valid_from = forms.DateField(label=_("Valid from"), help_text="YYYY-MM-DD", widget=_date())
+    valid_until = forms.DateField(label=_("Valid until"), help_text="YYYY-MM-DD", widget=_date())
+
+    def __init__(self, *args, examiners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = examiners.order_by("last_name", "first_name", "username")
+
+
+class WithdrawQualificationForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Reason for the withdrawal"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded in the audit trail."),
+    )

@@ -5,7 +5,8 @@ probed. Who rates: an examiner with a qualification valid today for the
 component (and level, when the qualification names one), of the session's
 own organisation, or assigned to the session as examiner (the agency assigns).
 Who releases and corrects: an examiner or admin of the session's organisation,
-or of the agency.
+or of the agency. Who grants and withdraws qualifications: an admin of the
+qualification's organisation (the agency's admins for the agency).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from scheduling.models import Booking, ExamSession, SessionStaff
 from .models import ExaminerQualification, Result
 
 COORDINATOR_ROLES = {Role.EXAMINER, Role.ADMIN}
+QUALIFICATION_ADMIN_ROLES = {Role.ADMIN}
 
 
 def valid_qualifications(
@@ -37,6 +39,7 @@ def valid_qualifications(
         component=component,
         valid_from__lte=on,
         valid_until__gte=on,
+        withdrawn_at__isnull=True,
     )
 
 
@@ -59,7 +62,9 @@ def rateable_bookings(user: User, *, on: datetime.date | None = None) -> QuerySe
     on = on or timezone.localdate()
     if not user.is_authenticated:
         return Booking.objects.none()
-    quals = ExaminerQualification.objects.filter(user=user, valid_from__lte=on, valid_until__gte=on)
+    quals = ExaminerQualification.objects.filter(
+        user=user, valid_from__lte=on, valid_until__gte=on, withdrawn_at__isnull=True
+    )
     condition = Q(pk__in=[])
     for q in quals:
         level = Q() if not q.level else Q(level=q.level)
@@ -155,3 +160,32 @@ def candidate_for_sign_off(user: User, candidate_id: int) -> Candidate:
         return visible_candidates(user, roles={Role.EXAMINER}).get(pk=candidate_id)
     except (Candidate.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def qualification_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations whose examiner qualifications `user` manages (where they are admin)."""
+    return organisations_for(user, QUALIFICATION_ADMIN_ROLES)
+
+
+def organisation_for_qualification_admin(user: User, organisation_id: int) -> Organisation:
+    try:
+        return qualification_organisations(user).get(pk=organisation_id)
+    except (Organisation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def qualification_for_admin(user: User, qualification_id: int) -> ExaminerQualification:
+    try:
+        return ExaminerQualification.objects.select_related(
+            "user", "component", "organisation"
+        ).get(pk=qualification_id, organisation__in=qualification_organisations(user))
+    except (ExaminerQualification.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def qualifiable_examiners(organisation: Organisation) -> QuerySet[User]:
+    """Members of `organisation` in the examiner role: who may be qualified for it."""
+    return User.objects.filter(
+        memberships__organisation=organisation,
+        memberships__role=Role.EXAMINER,
+    ).distinct()

@@ -13,4 +13,19 @@ urlpatterns = [
     path("resultaten/<int:result_id>/corrigeren/", views.result_correct, name="correct"),
     path("kandidaten/<int:candidate_id>/voortgang/", views.progress, name="progress"),
     path("kandidaten/<int:candidate_id>/afronden/", views.sign_off, name="sign-off"),
+    path(
+        "organisaties/<int:organisation_id>/kwalificaties/",
+        views.qualifications,
+        name="qualifications",
+    ),
+    path(
+        "organisaties/<int:organisation_id>/kwalificaties/toekennen/",
+        views.qualification_grant,
+        name="qualification-grant",
+    ),
+    path(
+        "kwalificaties/<int:qualification_id>/intrekken/",
+        views.qualification_withdraw,
+        name="qualification-withdraw",
+    ),
 ]

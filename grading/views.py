@@ -1,15 +1,22 @@
-"""Grading pages: worklist, rating form, release per session, corrections, history, progress.
+"""Grading pages: worklist, rating form, release per session, corrections, history, progress,
+and the organisation admin's examiner qualifications.
 
 Every page is behind the verified second factor (the project's middleware).
-Releasing, correcting and signing off additionally need a fresh factor: a
-code entered within settings.OTP_FRESHNESS_SECONDS (see `fresh_factor_required`).
+Releasing, correcting, signing off and granting or withdrawing a qualification
+additionally need a fresh factor: a code entered within
+settings.OTP_FRESHNESS_SECONDS (see `fresh_factor_required`). The check runs on
+the GET of the form or confirmation page, so the code is asked for before the
+person types anything that a redirect would lose.
 """
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,9 +27,22 @@ from examens.views.errors import attach_error
 from examens.views.fresh import fresh_factor_required
 
 from . import permissions, selectors
-from .forms import CorrectionForm, RatingForm, SignOffForm
-from .models import Rating, Result, Rubric
-from .services import correct_result, record_rating, release_session_results, sign_off_component
+from .forms import (
+    CorrectionForm,
+    QualificationForm,
+    RatingForm,
+    SignOffForm,
+    WithdrawQualificationForm,
+)
+from .models import ExaminerQualification, Rating, Result, Rubric
+from .services import (
+    correct_result,
+    grant_qualification,
+    record_rating,
+    release_session_results,
+    sign_off_component,
+    withdraw_qualification,
+)
 from .services.ratings import next_rating_kind
 
 
@@ -46,7 +66,15 @@ def worklist(request: HttpRequest) -> HttpResponse:
         .select_related("centre", "component")
         .order_by("-starts_at")[:50]
     )
-    return render(request, "grading/worklist.html", {"rows": rows, "sessions": sessions})
+    return render(
+        request,
+        "grading/worklist.html",
+        {
+            "rows": rows,
+            "sessions": sessions,
+            "administered": permissions.qualification_organisations(request.user).order_by("name"),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,13 +114,21 @@ def session_release(request: HttpRequest, session_id: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 @fresh_factor_required
 def session_release_all(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Confirm (GET), then release (POST): the fresh check comes before the confirmation."""
     session = permissions.session_for_coordinator(request.user, session_id)
-    released = release_session_results(session, actor=request.user)
-    messages.success(request, _("%(count)d result(s) released.") % {"count": len(released)})
-    return redirect("grading:session", session_id=session.pk)
+    if request.method == "POST":
+        released = release_session_results(session, actor=request.user)
+        messages.success(request, _("%(count)d result(s) released.") % {"count": len(released)})
+        return redirect("grading:session", session_id=session.pk)
+    drafts = Result.objects.filter(
+        booking__session=session, is_current=True, status=Result.Status.DRAFT
+    )
+    return render(
+        request, "grading/release.html", {"session": session, "draft_count": drafts.count()}
+    )
 
 
 def result_history(request: HttpRequest, result_id: int) -> HttpResponse:
@@ -174,5 +210,78 @@ def sign_off(request: HttpRequest, candidate_id: int) -> HttpResponse:
         request,
         "grading/sign_off.html",
         {"candidate": candidate, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def qualifications(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """An organisation admin's list of the organisation's examiner qualifications."""
+    organisation = permissions.organisation_for_qualification_admin(request.user, organisation_id)
+    rows = (
+        ExaminerQualification.objects.filter(organisation=organisation)
+        .select_related("user", "component")
+        .order_by("user__username", "component__code", "level", "-valid_until")
+    )
+    return render(
+        request,
+        "grading/qualifications.html",
+        {"organisation": organisation, "rows": rows, "today": timezone.localdate()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@fresh_factor_required
+def qualification_grant(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    organisation = permissions.organisation_for_qualification_admin(request.user, organisation_id)
+    today = timezone.localdate()
+    form = QualificationForm(
+        request.POST or None,
+        examiners=permissions.qualifiable_examiners(organisation),
+        initial={"valid_from": today, "valid_until": today + datetime.timedelta(days=3 * 365)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grant_qualification(
+                data["user"],
+                actor=request.user,
+                component=data["component"],
+                organisation=organisation,
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                level=data["level"],
+            )
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("The qualification has been granted."))
+            return redirect("grading:qualifications", organisation_id=organisation.pk)
+    return render(
+        request,
+        "grading/qualification_grant.html",
+        {"organisation": organisation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@fresh_factor_required
+def qualification_withdraw(request: HttpRequest, qualification_id: int) -> HttpResponse:
+    qualification = permissions.qualification_for_admin(request.user, qualification_id)
+    form = WithdrawQualificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            withdraw_qualification(
+                qualification, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("The qualification has been withdrawn."))
+            return redirect("grading:qualifications", organisation_id=qualification.organisation_id)
+    return render(
+        request,
+        "grading/qualification_withdraw.html",
+        {"qualification": qualification, "form": form},
         status=400 if form.errors else 200,
     )

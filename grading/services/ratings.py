@@ -33,7 +33,8 @@ def grant_qualification(
     """Qualify `user` to examine `component` (at `level`, or any level) for `organisation`.
 
     Rules: the window is ordered. Idempotent: the same qualification twice
-    returns the first. Raises GradingError (field valid_until).
+    returns the first (a withdrawn one is not revived: granting it again makes
+    a new one). Raises GradingError (field valid_until).
     """
     if valid_until < valid_from:
         raise GradingError(
@@ -46,6 +47,7 @@ def grant_qualification(
         organisation=organisation,
         valid_from=valid_from,
         valid_until=valid_until,
+        withdrawn_at=None,
     )
     if created:
         record_event(
@@ -68,13 +70,23 @@ def grant_qualification(
 def withdraw_qualification(
     qualification: ExaminerQualification, *, actor, reason: str
 ) -> ExaminerQualification:
-    """End a qualification today (never delete it). Idempotent once it has ended."""
-    qualification = ExaminerQualification.objects.select_for_update().get(pk=qualification.pk)
+    """Withdraw a qualification from today on (never delete it).
+
+    Rules: the qualification stops counting at once, also one that starts
+    today or later (`withdrawn_at`); one that has started ends yesterday, so
+    its dates tell the same story. Idempotent once withdrawn or ended: no
+    second audit event. Side effect: audit event with the reason.
+    """
+    qualification = ExaminerQualification.objects.select_for_update(of=("self",)).get(
+        pk=qualification.pk
+    )
     today = timezone.localdate()
-    if qualification.valid_until < today:
+    if qualification.withdrawn_at is not None or qualification.valid_until < today:
         return qualification
     qualification.valid_until = max(qualification.valid_from, today - datetime.timedelta(days=1))
-    qualification.save(update_fields=["valid_until"])
+    qualification.withdrawn_at = timezone.now()
+    qualification.withdrawal_reason = reason
+    qualification.save(update_fields=["valid_until", "withdrawn_at", "withdrawal_reason"])
     record_event(
         actor,
         "grading.qualification.withdrawn",

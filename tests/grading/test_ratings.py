@@ -217,3 +217,40 @@ def test_withdrawn_qualification_stops_rating(booking):
     with pytest.raises(NotQualified):
         record_rating(booking, actor=user, scores=points(10, 8, 8))
     assert AuditEvent.objects.filter(action="grading.qualification.withdrawn").count() == 1
+
+
+def test_withdrawing_a_qualification_that_starts_today_stops_rating_today(booking):
+    today = timezone.localdate()
+    user = examiner(
+        booking.session.centre.organisation,
+        valid_from=today,
+        valid_until=today + datetime.timedelta(days=30),
+    )
+    qualification = ExaminerQualification.objects.get(user=user)
+
+    withdraw_qualification(qualification, actor=user, reason="granted by mistake")
+
+    qualification.refresh_from_db()
+    assert qualification.withdrawn_at is not None
+    assert qualification.withdrawal_reason == "granted by mistake"
+    with pytest.raises(NotQualified):
+        record_rating(booking, actor=user, scores=points(10, 8, 8))
+
+
+def test_granting_a_withdrawn_qualification_again_makes_a_new_one():
+    user, org = UserFactory(), OrganisationFactory()
+    today = timezone.localdate()
+    kwargs = {
+        "actor": user,
+        "component": component("SPR"),
+        "organisation": org,
+        "valid_from": today + datetime.timedelta(days=1),
+        "valid_until": today + datetime.timedelta(days=10),
+    }
+    withdrawn = withdraw_qualification(grant_qualification(user, **kwargs), actor=user, reason="x")
+
+    again = grant_qualification(user, **kwargs)
+
+    assert again.pk != withdrawn.pk
+    assert again.withdrawn_at is None
+    assert AuditEvent.objects.filter(action="grading.qualification.granted").count() == 2

@@ -220,3 +220,36 @@ def test_sign_off_page_shows_the_missing_evidence(client):
 
     assert response.status_code == 400
     assert not Result.objects.exists()
+
+
+def test_release_confirmation_asks_for_a_fresh_code_before_anything_is_posted(client, coordinator):
+    booking, _user = coordinator
+    with transaction.atomic():
+        create_scored_draft(booking, actor=SYSTEM, raw=30, source="t")
+    url = reverse("grading:session-release", args=[booking.session_id])
+
+    session_page = client.get(reverse("grading:session", args=[booking.session_id]))
+    stale = client.get(url)
+    make_fresh(client)
+    confirm = client.get(url)
+
+    assert url in session_page.content.decode()
+    assert stale.status_code == 302
+    assert stale.url.startswith(reverse("examens:reverify"))
+    assert "next=" in stale.url
+    assert confirm.status_code == 200
+    assert 'method="post"' in confirm.content.decode()
+    assert Result.objects.get().status == Result.Status.DRAFT
+
+
+def test_correction_and_sign_off_forms_check_the_factor_on_get(client, coordinator):
+    """The form pages themselves ask for the code, so nothing typed is lost to a redirect."""
+    booking, _user = coordinator
+    result = released(booking)
+
+    correct = client.get(reverse("grading:correct", args=[result.pk]))
+    sign_off = client.get(reverse("grading:sign-off", args=[booking.candidate_id]))
+
+    for response in (correct, sign_off):
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("examens:reverify"))
