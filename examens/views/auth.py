@@ -52,6 +52,25 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
+def _refused_code(form, error: twofactor.TwoFactorError) -> int:
+    """Show why a code was refused; return the status to answer with.
+
+    Throttling is about the account, not the field: it goes on top of the form.
+    """
+    if isinstance(error, twofactor.TokenThrottled):
+        form.add_error(None, str(error.message))
+        return 429
+    form.add_error("token", str(error.message))
+    return 400
+
+
+def _complete_login(request: HttpRequest, device) -> None:
+    """A new session key (no fixation), the device verified, the factor fresh."""
+    request.session.cycle_key()
+    django_otp.login(request, device)
+    mark_factor_fresh(request)
+
+
 def _confirm_first(request: HttpRequest, then: str) -> HttpResponse:
     """Changing second factors needs a code entered in the last few minutes."""
     messages.info(request, _("Confirm with a current code first, then try again."))
@@ -146,15 +165,10 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device = twofactor.verify_second_factor(user, token=form.cleaned_data["token"])
-        except twofactor.TokenThrottled as error:
-            form.add_error(None, str(error.message))
-            status = 429
         except twofactor.TwoFactorError as error:
-            form.add_error("token", str(error.message))
+            status = _refused_code(form, error)
         else:
-            request.session.cycle_key()
-            django_otp.login(request, device)
-            mark_factor_fresh(request)
+            _complete_login(request, device)
             return redirect(_safe_next(request))
     return render(
         request,
@@ -189,16 +203,11 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
                 token=form.cleaned_data["token"],
                 name=form.cleaned_data["name"] or twofactor.DEFAULT_TOTP_NAME,
             )
-        except twofactor.TokenThrottled as error:
-            form.add_error(None, str(error.message))
-            status = 429
         except twofactor.TwoFactorError as error:
-            form.add_error("token", str(error.message))
+            status = _refused_code(form, error)
         else:
-            request.session.cycle_key()
             device.refresh_from_db()
-            django_otp.login(request, device)
-            mark_factor_fresh(request)
+            _complete_login(request, device)
             if codes:
                 request.session[BACKUP_CODES_SESSION_KEY] = codes
                 return redirect(_with_next("examens:otp-backup-codes", request))
@@ -295,12 +304,8 @@ def reverify_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             twofactor.verify_second_factor(request.user, token=form.cleaned_data["token"])
-        except twofactor.TokenThrottled as error:
-            form.add_error(None, str(error.message))
-            status = 429
         except twofactor.TwoFactorError as error:
-            form.add_error("token", str(error.message))
-            status = 400
+            status = _refused_code(form, error)
         else:
             mark_factor_fresh(request)
             return redirect(target)
