@@ -19,6 +19,35 @@ def require_service(name: str, configured: bool) -> None:
     pytest.skip(f"{name} not configured (set REQUIRE_SERVICES in CI)")
 
 
+def race(jobs):
+    """Run each job in its own thread (own database connection), all released at once.
+
+    Returns each job's return value or the exception it raised, in order.
+    """
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = job()
+        except Exception as error:  # noqa: BLE001 - collected and asserted on by the caller
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
 def login_verified(client, user):
     """Log `user` in with a confirmed TOTP device already verified in the session."""
     device = user.totpdevice_set.filter(confirmed=True).first() or add_totp_device(user)

@@ -8,7 +8,7 @@ loser gets a domain error, never an IntegrityError, and nothing happens twice.
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from examens.audit import SYSTEM
 from examens.models import AuditEvent
@@ -18,33 +18,11 @@ from grading.services import correct_result, record_rating, release_result, rele
 from grading.services.results import create_scored_draft
 from grading.signals import result_released
 from scheduling.models import ExamSession
-from tests.conftest import require_service
+from tests.conftest import race, require_service
 from tests.examens.factories import UserFactory
 from tests.grading.factories import BookingFactory, SessionFactory, examiner, rated_booking
 
 ROUNDS = 5
-
-
-def _race(jobs):
-    """Run each job in its own thread (own connection), all released at once."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = job()
-        except Exception as error:  # noqa: BLE001 - collected and asserted on below
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.fixture
@@ -80,7 +58,7 @@ def test_two_simultaneous_second_ratings_store_one_and_refuse_the_other():
         first, *seconds = [examiner(organisation) for _ in range(3)]
         record_rating(booking, actor=first, scores=points(10, 8, 8))
 
-        results = _race(
+        results = race(
             [
                 lambda rater=rater, booking=booking: record_rating(
                     booking, actor=rater, scores=points(10, 9, 8)
@@ -115,7 +93,7 @@ def test_releasing_a_session_twice_at_once_releases_each_result_once(released_si
         coordinators = [UserFactory(), UserFactory()]
         released_signals.clear()
 
-        results = _race(
+        results = race(
             [
                 lambda actor=actor, pk=session.pk: release_session_results(
                     ExamSession.objects.get(pk=pk), actor=actor
@@ -143,7 +121,7 @@ def test_releasing_one_result_alone_and_with_its_session_at_once_releases_it_onc
         draft = _draft(BookingFactory(session=session))
         released_signals.clear()
 
-        results = _race(
+        results = race(
             [
                 lambda pk=session.pk: release_session_results(
                     ExamSession.objects.get(pk=pk), actor=SYSTEM
@@ -169,7 +147,7 @@ def test_two_simultaneous_corrections_make_one_new_version_and_refuse_the_other(
         result = release_result(_draft(BookingFactory()), actor=SYSTEM)
         correctors = [UserFactory(), UserFactory()]
 
-        results = _race(
+        results = race(
             [
                 lambda actor=actor, raw=raw, pk=result.pk: correct_result(
                     Result.objects.get(pk=pk), actor=actor, reason="key error", raw_score=raw

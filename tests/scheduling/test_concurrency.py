@@ -1,41 +1,17 @@
 """Capacity and one-open-booking under real concurrency (PostgreSQL, separate connections)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from examens.models import Candidate
 from scheduling.exceptions import AlreadyBooked, SessionFull
 from scheduling.models import Booking, ExamSession
 from scheduling.services import book_candidate
-from tests.conftest import require_service
+from tests.conftest import race, require_service
 from tests.examens.factories import UserFactory
 from tests.scheduling.factories import SessionFactory, candidate_for
 
 THREADS = 60
-
-
-def _race(jobs):
-    """Run each job in its own thread (own connection), all released at once."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = job()
-        except Exception as error:  # noqa: BLE001 - collected and asserted on below
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -52,7 +28,7 @@ def test_sixty_simultaneous_bookings_at_the_last_seats_never_overbook():
             ExamSession.objects.get(pk=session.pk), actor=actor, candidate=candidate
         )
 
-    results = _race([job(Candidate.objects.get(pk=c.pk)) for c in candidates])
+    results = race([job(Candidate.objects.get(pk=c.pk)) for c in candidates])
 
     booked = [r for r in results if isinstance(r, Booking)]
     full = [r for r in results if isinstance(r, SessionFull)]
@@ -77,7 +53,7 @@ def test_two_planners_booking_one_candidate_into_two_sessions_one_wins():
     for _round in range(5):
         Booking.objects.filter(candidate=candidate).update(status="cancelled")
         ExamSession.objects.filter(pk__in=[first.pk, second.pk]).update(booked_count=0)
-        results = _race(
+        results = race(
             [
                 lambda s=s, p=p: book_candidate(
                     ExamSession.objects.get(pk=s.pk), actor=p, candidate=candidate
@@ -112,7 +88,7 @@ def test_simultaneous_retries_with_one_idempotency_key_book_once():
             idempotency_key="retry-1",
         )
 
-    results = _race([job for _ in range(8)])
+    results = race([job for _ in range(8)])
 
     assert all(isinstance(r, Booking) for r in results), results
     assert len({r.pk for r in results}) == 1
