@@ -15,7 +15,7 @@ from django.utils import timezone
 from examens.models import Component, Organisation, User
 from scheduling.models import Booking
 
-from .models import Rating, Result
+from .models import Result
 from .services import (
     correct_result,
     grant_qualification,
@@ -23,6 +23,7 @@ from .services import (
     record_attendance_outcome,
     record_rating,
     release_result,
+    sign_off_component,
 )
 
 EXAMINERS = ["examinator.duo", "examinator.utrecht", "examinator.taalcentrum"]
@@ -111,7 +112,8 @@ def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
     lines = ["booking_reference,component,raw_score"]
     for booking in machine:
         top = booking.session.exam_version.max_raw_score
-        raw = (booking.pk * 7) % (top + 1)
+        # Most candidates pass; every fifth attempt falls well short of the cut-off.
+        raw = top // 3 if booking.pk % 5 == 0 else top - booking.pk % 6
         lines.append(f"{booking.reference},{booking.component.code},{raw}")
     if len(lines) > 1:
         outcome = import_machine_scores(
@@ -145,6 +147,63 @@ def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
                 new_raw = target.raw_score - 1
             correct_result(target, actor=coordinator, reason=CORRECTION_REASON, raw_score=new_raw)
             counts["corrections"] += 1
-    if Rating.objects.filter(kind=Rating.Kind.ADJUDICATION).exists() and stdout is not None:
-        stdout.write("grading: results rated, released and corrected.")
-    return {what: n for what, n in counts.items() if n}
+    counts["sign-offs"] = _sign_off(users, past)
+    created = {what: n for what, n in counts.items() if n}
+    if created and stdout is not None:
+        stdout.write("grading: results rated, released, corrected and signed off.")
+    return created
+
+
+SIGNERS = {"Utrecht": "examinator.utrecht"}  # elsewhere: the contracted provider's examiner
+PROVIDER_SIGNER = "examinator.taalcentrum"
+
+
+def _sign_off(users: dict[str, User], past) -> int:
+    """Sign off the participation components of the candidates who sat exams in the demo.
+
+    The municipality's own examiner signs for Utrecht; the provider contracted by
+    Amersfoort and Zeist signs for their residents. Idempotent: a component with
+    a result is skipped.
+    """
+    today = timezone.localdate()
+    evidence = {
+        "hours": 48,
+        "started_on": (today - datetime.timedelta(days=120)).isoformat(),
+        "ended_on": (today - datetime.timedelta(days=14)).isoformat(),
+        "declaration_reference": "PVT-DEMO-2026",
+    }
+    sign_off_components = Component.objects.filter(assessment=Component.Assessment.SIGN_OFF)
+    signed = 0
+    candidates = {booking.candidate for booking in past.select_related("candidate__municipality")}
+    for candidate in sorted(candidates, key=lambda c: c.pk):
+        name = SIGNERS.get(candidate.municipality.name, PROVIDER_SIGNER)
+        signer = users.get(name)
+        membership = signer.memberships.first() if signer is not None else None
+        if membership is None:
+            continue
+        organisation = membership.organisation
+        required = candidate.route.requirements.filter(
+            component__in=sign_off_components, optional=False
+        ).select_related("component")
+        for requirement in required:
+            component = requirement.component
+            if Result.objects.filter(candidate=candidate, component=component).exists():
+                continue
+            grant_qualification(
+                signer,
+                actor=signer,
+                component=component,
+                organisation=organisation,
+                valid_from=VALID_FROM,
+                valid_until=VALID_UNTIL,
+            )
+            sign_off_component(
+                candidate,
+                actor=signer,
+                component=component,
+                completed=True,
+                evidence=evidence,
+                completed_on=today - datetime.timedelta(days=14),
+            )
+            signed += 1
+    return signed

@@ -4,6 +4,12 @@ Sessions for the coming weeks at the seeded centres (anchored to this week's
 Monday, so a second run the same week finds them and creates nothing),
 bookings made through `book_candidate` (only into sessions without any yet),
 and a waiting list for one full session.
+
+Past sessions (one to three weeks ago) went through the door: a handful of
+candidates sat every examined component of their route (most checked in,
+two no-shows, one refused at the door) and the sessions are held, so that
+grading's demo has attempts to rate, release, adjudicate and correct and
+certificates' demo has routes to complete.
 """
 
 from __future__ import annotations
@@ -16,13 +22,18 @@ from examens.audit import SYSTEM
 from examens.models import Candidate, ExamVersion, Room, User
 
 from .exceptions import SchedulingError
-from .models import ExamSession, WaitingListEntry
+from .models import Booking, ExamSession, WaitingListEntry
+from .selectors import policy_for
 from .services import (
     add_to_waiting_list,
     assign_staff,
     book_candidate,
+    check_in_booking,
     create_session,
+    mark_no_show,
+    mark_session_held,
     publish_session,
+    reject_at_door,
 )
 
 # centre name, room name, exam version code, weekday, hour, capacity, examiner username
@@ -46,12 +57,37 @@ PLAN = [
 WEEKS = (1, 2, 3)
 BOOKINGS_PER_SESSION = 6
 
+# Sessions that took place: weeks before this Monday, centre, room, exam version,
+# weekday, hour, examiner. Every examined B1 component, so that the candidates who
+# sit them all have nothing left but the sign-offs.
+PAST_PLAN = [
+    (3, "DUO Examenlocatie Utrecht", "Examenzaal 1", "LEZ-B1-2026A", 1, 9, "examinator.duo"),
+    (3, "DUO Examenlocatie Utrecht", "Examenzaal 1", "LUI-B1-2026A", 1, 13, "examinator.duo"),
+    (2, "DUO Examenlocatie Utrecht", "Examenzaal 2", "KNM-2026A", 2, 10, "examinator.duo"),
+    (2, "DUO Examenlocatie Utrecht", "Examenzaal 2", "SCH-B1-2026A", 3, 9, "examinator.duo"),
+    (1, "DUO Examenlocatie Utrecht", "Examenzaal 1", "SPR-B1-2026A", 2, 9, "examinator.duo"),
+]
+# Candidates who sit every past session. Grading's demo rates at most 12 attempts a
+# run (grading.demo.RATED_LIMIT): 6 candidates x 2 rated components fit in one run.
+PAST_CANDIDATES = 6
+# Extra seats with another outcome at the door: exam version code -> outcomes.
+PAST_DOOR_EXTRAS = {
+    "KNM-2026A": [Booking.Status.NO_SHOW, Booking.Status.REJECTED],
+    "LEZ-B1-2026A": [Booking.Status.NO_SHOW],
+}
+PAST_ROUTES = ("B1", "EDU")
+# Planned this far ahead (beyond every future demo session, so the room is free),
+# then moved into the past.
+PLANNING_LEAD = datetime.timedelta(days=35)
+DOOR_REFUSAL = "Demo: identiteitsbewijs hoort niet bij de kandidaat."
+
 
 def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
     created = {"exam sessions": 0, "bookings": 0, "waiting-list entries": 0}
     planner = users.get("planner.duo") or next(iter(users.values()))
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday())
+    created["exam sessions"], created["bookings"] = _past_sessions(users, planner, monday)
     sessions: list[ExamSession] = []
     for week in WEEKS:
         for centre_name, room_name, version_code, weekday, hour, capacity, examiner in PLAN:
@@ -80,6 +116,121 @@ def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
     created["bookings"] += _book(sessions, planner)
     created["waiting-list entries"] += _waiting_list(sessions, planner)
     return {what: count for what, count in created.items() if count}
+
+
+def _past_sessions(users: dict[str, User], planner: User, monday: datetime.date) -> tuple[int, int]:
+    """Sessions one to three weeks ago that went through the door; (sessions, bookings).
+
+    Only the demo fakes time: the services refuse to plan in the past, so each
+    session is planned and booked in the future, moved to ten minutes ago for
+    the door (check-in, refusal, no-show and "held" read the clock), then moved
+    to its real start with a queryset update. Idempotent: a session already in
+    its room at its start is left alone.
+    """
+    planned = []
+    for weeks_ago, centre_name, room_name, version_code, weekday, hour, username in PAST_PLAN:
+        room = Room.objects.filter(centre__name=centre_name, name=room_name).first()
+        version = ExamVersion.objects.filter(code=version_code).first()
+        if room is None or version is None:
+            continue
+        day = monday + datetime.timedelta(days=weekday - 7 * weeks_ago)
+        starts_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+        if ExamSession.objects.filter(room=room, starts_at=starts_at).exists():
+            continue
+        planned.append((room, version, starts_at, users.get(username)))
+    if not planned:
+        return 0, 0
+    lead = timezone.now().replace(second=0, microsecond=0) + PLANNING_LEAD
+    earliest = min(starts_at for *_, starts_at, _ in planned)
+    sitters = _past_candidates(
+        earliest=timezone.localdate(earliest), latest=timezone.localdate(lead)
+    )
+    if not sitters:
+        return 0, 0
+    regulars = sitters[:PAST_CANDIDATES]
+    extras = sitters[PAST_CANDIDATES:]
+    sessions = bookings = 0
+    for room, version, starts_at, examiner in planned:
+        outcomes = PAST_DOOR_EXTRAS.get(version.code, [])
+        seated: list[tuple[Candidate, str]] = [(c, Booking.Status.CHECKED_IN) for c in regulars]
+        seated += [(extras.pop(0), outcome) for outcome in outcomes if extras]
+        bookings += _hold_past_session(
+            room, version, starts_at, seated, planner=planner, examiner=examiner, lead=lead
+        )
+        sessions += 1
+    return sessions, bookings
+
+
+def _past_candidates(*, earliest: datetime.date, latest: datetime.date) -> list[Candidate]:
+    """Candidates on a B1 route without decisions or bookings, in term all along."""
+    wanted = PAST_CANDIDATES + sum(len(extra) for extra in PAST_DOOR_EXTRAS.values())
+    return list(
+        Candidate.objects.filter(
+            route__code__in=PAST_ROUTES,
+            term_start__lte=earliest,
+            term_end__gte=latest,
+            decisions__isnull=True,
+            bookings__isnull=True,
+        )
+        .select_related("route")
+        .order_by("pk")[:wanted]
+    )
+
+
+def _hold_past_session(
+    room: Room,
+    version: ExamVersion,
+    starts_at: datetime.datetime,
+    seated: list[tuple[Candidate, str]],
+    *,
+    planner: User,
+    examiner: User | None,
+    lead: datetime.datetime,
+) -> int:
+    """Plan, staff, publish and book at `lead`; open the door now; move to `starts_at`."""
+    session = create_session(
+        actor=planner,
+        centre=room.centre,
+        room=room,
+        exam_version=version,
+        starts_at=lead,
+        capacity=min(len(seated) + 4, room.capacity),
+    )
+    door_keeper = planner
+    if examiner is not None:
+        assign_staff(session, actor=planner, user=examiner, role="examiner")
+        door_keeper = examiner
+    publish_session(session, actor=planner)
+    booked = []
+    for candidate, outcome in seated:
+        try:
+            booked.append((book_candidate(session, actor=planner, candidate=candidate), outcome))
+        except SchedulingError:
+            continue
+    closes = datetime.timedelta(hours=policy_for(version.component).booking_closes_hours)
+    # Demo only: fake the clock by moving the session. The door is open now.
+    door_open = timezone.now() - datetime.timedelta(minutes=10)
+    ExamSession.objects.filter(pk=session.pk).update(
+        starts_at=door_open, booking_closes_at=door_open - closes
+    )
+    for booking, outcome in booked:
+        if outcome == Booking.Status.CHECKED_IN:
+            check_in_booking(booking, actor=door_keeper, identity_confirmed=True)
+        elif outcome == Booking.Status.REJECTED:
+            reject_at_door(booking, actor=door_keeper, reason=DOOR_REFUSAL)
+    session.refresh_from_db()
+    mark_session_held(session, actor=planner)
+    for booking, outcome in booked:
+        if outcome == Booking.Status.NO_SHOW:
+            mark_no_show(booking, actor=planner)
+    # Demo only: the session took place at its real start; so did the door.
+    ExamSession.objects.filter(pk=session.pk).update(
+        starts_at=starts_at, booking_closes_at=starts_at - closes
+    )
+    Booking.objects.filter(session=session, status_changed_at__isnull=False).update(
+        status_changed_at=starts_at
+    )
+    return len(booked)
 
 
 def _book(sessions: list[ExamSession], planner: User) -> int:

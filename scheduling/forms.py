@@ -1,7 +1,10 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from examens.models import Accommodation, Component, ExamCentre, ExamVersion, Room
+
+from .models import SessionStaff
 
 
 class SessionForm(forms.Form):
@@ -82,3 +85,60 @@ class DoorActionForm(forms.Form):
         label=_("ID document checked and matches"), required=False
     )
     text = forms.CharField(label=_("Reason or description"), required=False, max_length=2000)
+
+
+class StaffForm(forms.Form):
+    user: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Examiner or invigilator"), queryset=None
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=SessionStaff.Role.choices)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class RescheduleForm(forms.Form):
+    to_session: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Move to session"), queryset=None, empty_label=None
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    reason_accepted = forms.BooleanField(
+        label=_("Reason accepted (a late move does not count as an attempt)"), required=False
+    )
+
+    def __init__(self, *args, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_session"].queryset = sessions
+        self.fields["to_session"].label_from_instance = _session_label
+
+
+def _session_label(session) -> str:
+    when = timezone.localtime(session.starts_at).strftime("%d-%m-%Y %H:%M")
+    return f"{when} · {session.centre.name} / {session.room.name} ({session.seats_free})"
+
+
+class WithdrawVersionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (e.g. items leaked)"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    replacement: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Replacement version"),
+        queryset=None,
+        required=False,
+        empty_label=_("None: cancel the sessions"),
+        help_text=_(
+            "With a replacement, future sessions switch to it and keep their bookings; "
+            "without one, they are cancelled and the candidates notified."
+        ),
+    )
+
+    def __init__(self, *args, replacements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replacement"].queryset = replacements
+
+
+class FeedForm(forms.Form):
+    centre = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    mine = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -264,6 +264,7 @@ class IrregularityReport(models.Model):
 class CalendarFeed(models.Model):
     """A secret iCalendar feed URL for a centre or an examiner."""
 
+    # The SHA-256 of the secret in the URL (services.feed_token_digest), never the secret.
     token = models.CharField(max_length=64, unique=True)
     centre = models.ForeignKey(
         ExamCentre, on_delete=models.CASCADE, null=True, blank=True, related_name="feeds"
@@ -277,6 +278,8 @@ class CalendarFeed(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The secret itself, on the object create_calendar_feed returns only (never stored).
+    secret: str
 
     class Meta:
         constraints = [

@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from examens.models import Candidate, ExamCentre, Organisation, Role, User
+from examens.models import Candidate, ExamCentre, ExamVersion, Organisation, Role, User
 from examens.permissions import is_agency_member, organisations_for, visible_candidates
 
-from .models import Booking, ExamSession, WaitingListEntry
+from .models import Booking, CalendarFeed, ExamSession, WaitingListEntry
 
 PLANNER_ROLES = {Role.PLANNER, Role.ADMIN}
 
@@ -99,6 +99,46 @@ def waiting_entry_for_planner(user: User, entry_id: int) -> WaitingListEntry:
     try:
         return WaitingListEntry.objects.filter(centre__in=planner_centres(user)).get(pk=entry_id)
     except (WaitingListEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def centre_for_planner(user: User, centre_id: int) -> ExamCentre:
+    try:
+        return planner_centres(user).get(pk=centre_id)
+    except (ExamCentre.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def may_withdraw_versions(user: User) -> bool:
+    """Exam versions are national: only the agency's planners withdraw one."""
+    return user.is_authenticated and is_agency_member(user, PLANNER_ROLES)
+
+
+def version_for_withdrawal(user: User, version_id: int) -> ExamVersion:
+    if not may_withdraw_versions(user):
+        raise Http404
+    try:
+        return ExamVersion.objects.select_related("component").get(pk=version_id)
+    except (ExamVersion.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def has_own_feed(user: User) -> bool:
+    """Examiners (and invigilators, who are examiner members) may keep their own feed."""
+    return user.is_authenticated and organisations_for(user, {Role.EXAMINER}).exists()
+
+
+def feeds_for(user: User) -> QuerySet[CalendarFeed]:
+    """The feeds `user` manages: those of the centres they plan, and their own."""
+    if not user.is_authenticated:
+        return CalendarFeed.objects.none()
+    return CalendarFeed.objects.filter(Q(centre__in=planner_centres(user)) | Q(user=user))
+
+
+def feed_for_owner(user: User, feed_id: int) -> CalendarFeed:
+    try:
+        return feeds_for(user).get(pk=feed_id)
+    except (CalendarFeed.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from examens.models import Component, ExamCentre
+from examens.models import Component, ExamCentre, ExamVersion, Membership, Organisation, Role, User
 
 from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
 
@@ -61,6 +61,55 @@ def find_bookings(session: ExamSession, *, query: str = "") -> QuerySet[Booking]
             Q(candidate__family_name__icontains=word) | Q(candidate__given_names__icontains=word)
         )
     return qs
+
+
+def assignable_staff(session: ExamSession) -> QuerySet[User]:
+    """Examiner members of the session centre's organisation or of the agency."""
+    members = Membership.objects.filter(role=Role.EXAMINER).filter(
+        Q(organisation_id=session.centre.organisation_id)
+        | Q(organisation__kind=Organisation.Kind.AGENCY)
+    )
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def reschedule_targets(booking: Booking, centres: QuerySet[ExamCentre]) -> QuerySet[ExamSession]:
+    """Other published sessions of the booking's component at `centres`, still open."""
+    return (
+        ExamSession.objects.filter(
+            centre__in=centres,
+            component_id=booking.component_id,
+            status=ExamSession.Status.PUBLISHED,
+            booking_closes_at__gt=timezone.now(),
+        )
+        .exclude(pk=booking.session_id)
+        .select_related("centre", "room")
+        .order_by("starts_at", "pk")
+    )
+
+
+def late_move(booking: Booking, *, now: datetime.datetime | None = None) -> bool:
+    """Whether cancelling or moving `booking` now falls after the free-cancellation window."""
+    session = booking.session
+    free_until = session.starts_at - datetime.timedelta(
+        days=policy_for(session.component).free_cancellation_days
+    )
+    return (now or timezone.now()) > free_until
+
+
+def withdrawal_preview(version: ExamVersion) -> QuerySet[Booking]:
+    """The open bookings of `version`'s future live sessions: who a withdrawal touches."""
+    return (
+        Booking.objects.filter(
+            session__exam_version=version,
+            session__status__in=LIVE_STATUSES,
+            session__starts_at__gt=timezone.now(),
+            status__in=Booking.OPEN_STATUSES,
+        )
+        .select_related("candidate", "session", "session__centre")
+        .order_by("session__starts_at", "session_id", "candidate__family_name", "pk")
+    )
 
 
 def waiting_list_of(centres: QuerySet[ExamCentre]) -> QuerySet[WaitingListEntry]:

@@ -13,13 +13,14 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from examens.audit import SystemActor
 
 from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
+from .qr import qr_filename, reference_qr_png
 
 JOBS = SystemActor("scheduling-jobs")
 MAIL_LANGUAGES = ("nl", "en")
@@ -62,8 +63,9 @@ MAIL_KINDS = {"invitation", "reminder", "cancelled", "session_cancelled"}
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=5)
 def send_booking_mail_task(booking_id: int, kind: str) -> None:
-    """Mail the candidate about a booking: invitation (with the booking reference to
-    scan at the door), reminder, cancellation or session cancelled. Never a BSN.
+    """Mail the candidate about a booking: invitation (with the booking reference and
+    a PNG QR code of it, to scan at the door), reminder, cancellation or session
+    cancelled. Never a BSN; the QR code holds the reference only.
     Invitations are sent at least once and marked afterwards (a marked one is skipped)."""
     from .services import claim_invitation
 
@@ -83,9 +85,12 @@ def send_booking_mail_task(booking_id: int, kind: str) -> None:
     subject, body = _bilingual(
         kind, _booking_context(booking), booking.candidate.preferred_language
     )
-    send_mail(
-        subject=subject, message=body, from_email=None, recipient_list=[booking.candidate.email]
-    )
+    message = EmailMessage(subject=subject, body=body, to=[booking.candidate.email])
+    if kind in ("invitation", "reminder"):
+        message.attach(
+            qr_filename(booking.reference), reference_qr_png(booking.reference), "image/png"
+        )
+    message.send()
     if kind == "invitation":
         claim_invitation(booking, actor=JOBS)
 

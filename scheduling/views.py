@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from examens.exceptions import ExamAdminError
-from examens.models import Room
+from examens.models import ExamVersion, Room
 from examens.views.errors import attach_error
 
 from . import eligibility, ical, permissions, selectors, services
@@ -23,8 +24,12 @@ from .forms import (
     CandidateSearchForm,
     DoorActionForm,
     DoorSearchForm,
+    FeedForm,
+    RescheduleForm,
     SessionForm,
+    StaffForm,
     WaitingListForm,
+    WithdrawVersionForm,
 )
 from .models import CalendarFeed, ExamSession
 
@@ -54,6 +59,7 @@ def week(request):
             "previous": monday - datetime.timedelta(days=7),
             "next": monday + datetime.timedelta(days=7),
             "can_plan": centres.exists(),
+            "can_withdraw": permissions.may_withdraw_versions(request.user),
         },
     )
 
@@ -89,8 +95,7 @@ def session_create(request):
     )
 
 
-def session_detail(request, session_id: int):
-    session = permissions.session_for_planner(request.user, session_id)
+def _session_page(request, session: ExamSession, *, staff_form=None, status: int = 200):
     return render(
         request,
         "scheduling/session_detail.html",
@@ -98,10 +103,52 @@ def session_detail(request, session_id: int):
             "session": session,
             "bookings": selectors.bookings_of(session),
             "staff": session.assignments.select_related("user"),
+            "staff_form": staff_form
+            or StaffForm(people=selectors.assignable_staff(session), auto_id="staff_%s"),
+            "started": timezone.now() >= session.starts_at,
             "cancel_form": CancelSessionForm(),
             "cancel_booking_form": CancelBookingForm(),
         },
+        status=status,
     )
+
+
+def session_detail(request, session_id: int):
+    session = permissions.session_for_planner(request.user, session_id)
+    return _session_page(request, session)
+
+
+@require_POST
+def session_staff(request, session_id: int):
+    """Assign an examiner or invigilator; refusals are shown on the person field."""
+    session = permissions.session_for_planner(request.user, session_id)
+    form = StaffForm(request.POST, people=selectors.assignable_staff(session), auto_id="staff_%s")
+    if form.is_valid():
+        try:
+            services.assign_staff(
+                session,
+                actor=request.user,
+                user=form.cleaned_data["user"],
+                role=form.cleaned_data["role"],
+            )
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("The staff member is assigned."))
+            return redirect("scheduling:session-detail", session_id=session.pk)
+    return _session_page(request, session, staff_form=form, status=400)
+
+
+@require_POST
+def session_held(request, session_id: int):
+    session = permissions.session_for_planner(request.user, session_id)
+    try:
+        services.mark_session_held(session, actor=request.user)
+    except ExamAdminError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The session is marked as held."))
+    return redirect("scheduling:session-detail", session_id=session.pk)
 
 
 @require_POST
@@ -201,6 +248,171 @@ def booking_cancel(request, booking_id: int):
     return redirect("scheduling:session-detail", session_id=booking.session_id)
 
 
+@require_POST
+def booking_no_show(request, booking_id: int):
+    booking = permissions.booking_for_planner(request.user, booking_id)
+    try:
+        services.mark_no_show(booking, actor=request.user)
+    except ExamAdminError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Marked as a no-show; the attempt counts."))
+    return redirect("scheduling:session-detail", session_id=booking.session_id)
+
+
+def booking_reschedule(request, booking_id: int):
+    """Move a booking to another published session of the same component."""
+    booking = permissions.booking_for_planner(request.user, booking_id)
+    targets = selectors.reschedule_targets(booking, permissions.planner_centres(request.user))
+    form = RescheduleForm(request.POST or None, sessions=targets)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            new = services.reschedule_booking(
+                booking,
+                actor=request.user,
+                to_session=data["to_session"],
+                reason=data["reason"],
+                reason_accepted=data["reason_accepted"],
+            )
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The booking is moved (new reference %(ref)s).") % {"ref": new.reference},
+            )
+            return redirect("scheduling:session-detail", session_id=new.session_id)
+    return render(
+        request,
+        "scheduling/reschedule.html",
+        {
+            "booking": booking,
+            "form": form,
+            "has_targets": targets.exists(),
+            "late": selectors.late_move(booking),
+            "free_days": selectors.policy_for(booking.component).free_cancellation_days,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def versions(request):
+    """Active exam versions with the bookings of their future sessions (agency planners)."""
+    if not permissions.may_withdraw_versions(request.user):
+        raise Http404
+    return render(
+        request,
+        "scheduling/versions.html",
+        {
+            "versions": ExamVersion.objects.filter(status=ExamVersion.Status.ACTIVE)
+            .select_related("component")
+            .order_by("component__code", "level", "code")
+        },
+    )
+
+
+def version_withdraw(request, version_id: int):
+    """Withdraw a version: switch its future sessions to a replacement or cancel them,
+    then list every affected booking for the planner to follow up."""
+    version = permissions.version_for_withdrawal(request.user, version_id)
+    replacements = (
+        ExamVersion.objects.filter(
+            component_id=version.component_id,
+            level=version.level,
+            status=ExamVersion.Status.ACTIVE,
+        )
+        .exclude(pk=version.pk)
+        .order_by("code")
+    )
+    form = WithdrawVersionForm(request.POST or None, replacements=replacements)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.withdraw_exam_version(
+                version,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                replacement=form.cleaned_data["replacement"],
+            )
+        except ExamAdminError as error:
+            attach_error(form, error)
+        else:
+            version.refresh_from_db()
+    return render(
+        request,
+        "scheduling/version_withdraw.html",
+        {
+            "version": version,
+            "form": form,
+            "outcome": outcome,
+            "preview": None if outcome else selectors.withdrawal_preview(version),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _feeds_page(request, *, new_feed=None):
+    centres = permissions.planner_centres(request.user).order_by("name")
+    active = {
+        (feed.centre_id, feed.user_id): feed
+        for feed in permissions.feeds_for(request.user).filter(revoked_at__isnull=True)
+    }
+    own = permissions.has_own_feed(request.user)
+    new_url = None
+    if new_feed is not None:
+        new_url = request.build_absolute_uri(
+            reverse("scheduling:calendar-feed", args=[new_feed.secret])
+        )
+    return render(
+        request,
+        "scheduling/feeds.html",
+        {
+            "centres": [(centre, active.get((centre.pk, None))) for centre in centres],
+            "own": own,
+            "own_feed": active.get((None, request.user.pk)) if own else None,
+            "new_feed": new_feed,
+            "new_url": new_url,
+        },
+    )
+
+
+def feeds(request):
+    """Secret calendar feeds of the centres the user plans, and the examiner's own."""
+    if not permissions.planner_centres(request.user).exists() and not permissions.has_own_feed(
+        request.user
+    ):
+        raise Http404
+    return _feeds_page(request)
+
+
+@require_POST
+def feed_create(request):
+    """Make (or replace) a feed; its URL is shown on this response only."""
+    form = FeedForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    if form.cleaned_data["mine"]:
+        if not permissions.has_own_feed(request.user):
+            raise Http404
+        owner = {"user": request.user}
+    else:
+        owner = {
+            "centre": permissions.centre_for_planner(request.user, form.cleaned_data["centre"])
+        }
+    feed = services.create_calendar_feed(actor=request.user, **owner)
+    messages.success(request, _("The new feed is ready; any earlier URL no longer works."))
+    return _feeds_page(request, new_feed=feed)
+
+
+@require_POST
+def feed_revoke(request, feed_id: int):
+    feed = permissions.feed_for_owner(request.user, feed_id)
+    services.revoke_calendar_feed(feed, actor=request.user)
+    messages.success(request, _("The feed URL no longer works."))
+    return redirect("scheduling:feeds")
+
+
 def waiting_list(request):
     centres = permissions.planner_centres(request.user)
     form = WaitingListForm(request.POST or None, centres=centres)
@@ -281,7 +493,9 @@ def door(request, session_id: int):
 
 def calendar_feed(request, token: str):
     """The secret iCalendar feed of a centre or an examiner (no login: the URL is the key)."""
-    feed = CalendarFeed.objects.filter(token=token, revoked_at__isnull=True).first()
+    feed = CalendarFeed.objects.filter(
+        token=services.feed_token_digest(token), revoked_at__isnull=True
+    ).first()
     if feed is None:
         raise Http404
     if feed.centre_id:

@@ -1,6 +1,6 @@
 """Everything that changes scheduling state. One transaction and one audit event each.
 
-Grown into a package (shared/style.md): sessions, bookings, waiting list, door.
+Grown into a package (shared/style.md): sessions, bookings, waiting list, door, feeds.
 """
 
 from .bookings import (
@@ -12,6 +12,7 @@ from .bookings import (
     reschedule_booking,
 )
 from .door import check_in_booking, reject_at_door, report_irregularity
+from .feeds import create_calendar_feed, feed_token_digest, revoke_calendar_feed
 from .sessions import (
     WithdrawalOutcome,
     assign_staff,
@@ -34,18 +35,21 @@ __all__ = [
     "cancel_booking",
     "cancel_session",
     "check_in_booking",
+    "create_calendar_feed",
     "claim_invitation",
     "claim_reminder",
     "close_booking",
     "complete_session_results",
     "create_session",
     "expire_offer",
+    "feed_token_digest",
     "mark_no_show",
     "mark_session_held",
     "publish_session",
     "reject_at_door",
     "report_irregularity",
     "reschedule_booking",
+    "revoke_calendar_feed",
     "withdraw_exam_version",
     "withdraw_from_waiting_list",
 ]

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from examens.audit import SYSTEM
 from examens.models import Role
 from scheduling.models import Booking, CalendarFeed, ExamSession
-from scheduling.services import book_candidate
+from scheduling.services import book_candidate, create_calendar_feed
 from tests.conftest import login_verified
 from tests.examens.factories import MembershipFactory, RoomFactory, UserFactory
 from tests.scheduling.factories import SessionFactory, candidate_for, planner_of, version
@@ -221,16 +222,18 @@ def test_door_refuses_check_in_without_identity(planner_client, session):
 
 
 def test_calendar_feed_is_public_by_secret_and_404_when_revoked(client, session):
-    feed = CalendarFeed.objects.create(token="s3cret-token", centre=session.centre)
+    feed = create_calendar_feed(actor=SYSTEM, centre=session.centre)
 
-    response = client.get(reverse("scheduling:calendar-feed", args=[feed.token]))
+    response = client.get(reverse("scheduling:calendar-feed", args=[feed.secret]))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VEVENT" in response.content
     CalendarFeed.objects.filter(pk=feed.pk).update(revoked_at=timezone.now())
-    assert client.get(reverse("scheduling:calendar-feed", args=[feed.token])).status_code == 404
+    assert client.get(reverse("scheduling:calendar-feed", args=[feed.secret])).status_code == 404
     assert client.get(reverse("scheduling:calendar-feed", args=["nope"])).status_code == 404
+    # The database holds a digest: the stored value itself is no key.
+    assert client.get(reverse("scheduling:calendar-feed", args=[feed.token])).status_code == 404
 
 
 def test_examiner_feed_lists_assigned_sessions_without_candidate_names(client, session):
@@ -238,9 +241,9 @@ def test_examiner_feed_lists_assigned_sessions_without_candidate_names(client, s
     session.assignments.create(user=examiner, role="examiner")
     candidate = candidate_for(session)
     book_candidate(session, actor=examiner, candidate=candidate)
-    feed = CalendarFeed.objects.create(token="t2", user=examiner)
+    feed = create_calendar_feed(actor=SYSTEM, user=examiner)
 
-    body = client.get(reverse("scheduling:calendar-feed", args=[feed.token])).content
+    body = client.get(reverse("scheduling:calendar-feed", args=[feed.secret])).content
 
     assert f"session-{session.pk}@".encode() in body
     assert candidate.family_name.encode() not in body

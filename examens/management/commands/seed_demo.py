@@ -23,6 +23,7 @@ import base64
 import datetime
 import hashlib
 import importlib
+import io
 import random
 import time
 from collections import Counter
@@ -596,7 +597,8 @@ class Command(BaseCommand):
             # Higher apps (scheduling, grading, certificates) add their part of the
             # world from their own `demo.py`, found by name: examens imports none of them.
             for app_demo in discover_app_demos():
-                for what, count in app_demo.seed(users=users, stdout=self.stdout).items():
+                out = io.StringIO() if quiet else self.stdout
+                for what, count in app_demo.seed(users=users, stdout=out).items():
                     self.created[what] += count
         if quiet:
             return
