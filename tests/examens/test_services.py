@@ -231,3 +231,62 @@ def test_organisation_constraints_keep_cbs_codes_for_municipalities():
         Organisation.objects.create(name="X", kind="municipality", cbs_code="12")
     with pytest.raises(IntegrityError), transaction.atomic():
         Organisation.objects.create(name="Y", kind="agency", cbs_code="0344")
+
+
+def test_create_api_token_command_prints_a_working_secret_once():
+    import io
+
+    from django.core.management import call_command
+
+    from examens.models import ApiToken
+
+    org, user = OrganisationFactory(name="Gemeente Zeist", cbs_code="0355"), UserFactory()
+    out = io.StringIO()
+    call_command(
+        "create_api_token",
+        "--organisation",
+        "Gemeente Zeist",
+        "--name",
+        "Zaaksysteem",
+        "--scope",
+        "sessions:read",
+        "--scope",
+        "bookings:write",
+        "--by",
+        user.username,
+        stdout=out,
+    )
+    secret = out.getvalue().strip().splitlines()[-1]
+    token = ApiToken.objects.get(organisation=org)
+    assert token.key_hash == hash_api_key(secret)
+    assert token.scopes == ["bookings:write", "sessions:read"]
+
+
+def test_create_api_token_command_names_the_bad_option():
+    from django.core.management import CommandError, call_command
+
+    user = UserFactory()
+    with pytest.raises(CommandError, match="--scope"):
+        call_command(
+            "create_api_token",
+            "--organisation",
+            "x",
+            "--name",
+            "n",
+            "--scope",
+            "everything",
+            "--by",
+            user.username,
+        )
+    with pytest.raises(CommandError, match="--organisation"):
+        call_command(
+            "create_api_token",
+            "--organisation",
+            "nowhere",
+            "--name",
+            "n",
+            "--scope",
+            "results:read",
+            "--by",
+            user.username,
+        )
