@@ -28,6 +28,15 @@ def lock_session(session_id: int) -> ExamSession:
     )
 
 
+def relock_session(session: ExamSession) -> ExamSession:
+    """Lock `session`'s row and return it fresh, without joins: the component already
+    loaded on `session` is reused (components are reference data; the row is re-read)."""
+    locked = ExamSession.objects.select_for_update().get(pk=session.pk)
+    if locked.component_id == session.component_id and ExamSession.component.is_cached(session):
+        locked.component = session.component
+    return locked
+
+
 def lock_sessions(*session_ids: int) -> dict[int, ExamSession]:
     """Lock several sessions in primary-key order (no deadlock between two movers)."""
     return {pk: lock_session(pk) for pk in sorted(set(session_ids))}

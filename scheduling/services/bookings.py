@@ -22,7 +22,14 @@ from ..exceptions import (
 )
 from ..models import Booking, ExamSession
 from ..selectors import policy_for
-from ._common import lock_booking, lock_session, lock_sessions, new_reference, user_or_none
+from ._common import (
+    lock_booking,
+    lock_session,
+    lock_sessions,
+    new_reference,
+    relock_session,
+    user_or_none,
+)
 from ._common import now as _now
 from .offers import offer_freed_seat
 
@@ -35,6 +42,8 @@ def _replay(existing: Booking | None, *, session: ExamSession, candidate: Candid
         return None
     if existing.session_id != session.pk or existing.candidate_id != candidate.pk:
         raise IdempotencyConflict(field="idempotency_key")
+    if existing.component_id == session.component_id and ExamSession.component.is_cached(session):
+        existing.component = session.component
     existing.replayed = True
     return existing
 
@@ -199,7 +208,7 @@ def book_candidate(
             wanted = Q(candidate=candidate, component_id=session.component_id)
             if idempotency_key:
                 wanted |= Q(idempotency_key=idempotency_key)
-            rows = list(Booking.objects.select_related("component").filter(wanted))
+            rows = list(Booking.objects.filter(wanted))
             if idempotency_key:
                 keyed = next((b for b in rows if b.idempotency_key == idempotency_key), None)
                 existing = _replay(keyed, session=session, candidate=candidate)
@@ -219,7 +228,7 @@ def book_candidate(
             problems = candidate_problems(context)
             if problems:
                 raise problems[0]
-            locked = lock_session(session.pk)
+            locked = relock_session(session)
             context.session = locked
             assessment = assess(candidate, locked, context=context, include_candidate_rules=False)
             if assessment.problems:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from examens.models import ApiToken
 from examens.services import create_api_token
+from scheduling.api import BookingSerializer
 from scheduling.models import Booking
 from scheduling.services import book_candidate
 from tests.conftest import login_verified
@@ -94,6 +95,15 @@ def test_verified_planner_books_through_the_api(client, session):
 
     login_verified(client, planner_of(session.centre.organisation))
     assert book(client, session, candidate_for(session)).status_code == 201
+
+
+def test_created_booking_answers_as_the_booking_serializer_does(api, session):
+    created = book(api, session, candidate_for(session)).json()
+
+    detail = api.get(reverse("api:scheduling-booking-detail", args=[created["reference"]]))
+
+    assert created == detail.json()
+    assert set(created) == set(BookingSerializer.Meta.fields)
 
 
 def test_retrieve_and_cancel_by_reference(api, session):
