@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from .mail import TRANSIENT_MAIL_ERRORS, render_bilingual
 from .models import User
-
-MAIL_LANGUAGES = ("nl", "en")
 
 
 @shared_task(
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=5,
@@ -38,18 +34,12 @@ def send_security_email_task(user_id: int, event: str) -> None:
         "when": timezone.localtime(timezone.now()),
         "site_url": settings.SITE_URL,
     }
-    subjects, bodies = [], []
-    for language in MAIL_LANGUAGES:
-        with translation.override(language):
-            subject = render_to_string("examens/auth/security_email_subject.txt", context)
-            body = render_to_string("examens/auth/security_email.txt", context).strip()
-        if subject.strip() not in subjects:
-            subjects.append(subject.strip())
-        if body not in bodies:
-            bodies.append(body)
+    subject, body = render_bilingual(
+        "examens/auth/security_email_subject.txt", "examens/auth/security_email.txt", context
+    )
     send_mail(
-        subject=" / ".join(subjects),
-        message="\n\n----------\n\n".join(bodies) + "\n",
+        subject=subject,
+        message=body,
         from_email=None,
         recipient_list=[user.email],
     )

@@ -9,37 +9,27 @@ row, so running them twice (or concurrently) changes nothing the second time.
 from __future__ import annotations
 
 import datetime
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from examens.audit import SystemActor
+from examens.mail import TRANSIENT_MAIL_ERRORS, render_bilingual
 
 from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
 from .qr import qr_filename, reference_qr_png
 
 JOBS = SystemActor("scheduling-jobs")
-MAIL_LANGUAGES = ("nl", "en")
-TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError)
+TRANSIENT = TRANSIENT_MAIL_ERRORS
 
 
 def _bilingual(template: str, context: dict, first: str) -> tuple[str, str]:
-    """Subject and body in the candidate's language first, then the other one."""
-    order = [first] + [lang for lang in MAIL_LANGUAGES if lang != first]
-    subjects, bodies = [], []
-    for language in order:
-        with translation.override(language):
-            subject = render_to_string(f"scheduling/mail/{template}_subject.txt", context).strip()
-            body = render_to_string(f"scheduling/mail/{template}.txt", context).strip()
-        if subject not in subjects:
-            subjects.append(subject)
-        if body not in bodies:
-            bodies.append(body)
-    return " / ".join(subjects), "\n\n----------\n\n".join(bodies) + "\n"
+    """Subject and body of `scheduling/mail/<template>` in the candidate's language first."""
+    return render_bilingual(
+        f"scheduling/mail/{template}_subject.txt", f"scheduling/mail/{template}.txt", context, first
+    )
 
 
 def _booking_context(booking: Booking) -> dict:
