@@ -21,6 +21,7 @@ from ..exceptions import EvidenceMissing, GradingError, NotQualified, ResultStat
 from ..models import OverdueFlag, Result, SignOffRequirement
 from ..permissions import can_sign_off
 from ..signals import result_corrected, result_released
+from ..tasks import send_result_mail_task
 
 
 def sat_on(booking: Booking) -> datetime.date:
@@ -74,7 +75,9 @@ def create_scored_draft(booking: Booking, *, actor, raw: int, source: str) -> Re
 
 
 def _send_released(result: Result) -> None:
+    """After commit: tell higher apps, and mail the candidate."""
     result_released.send(sender=Result, result_id=result.pk, candidate_id=result.candidate_id)
+    send_result_mail_task.delay(result.pk, "released")
 
 
 def _send_corrected(result: Result, previous_id: int) -> None:
@@ -84,6 +87,7 @@ def _send_corrected(result: Result, previous_id: int) -> None:
         previous_id=previous_id,
         candidate_id=result.candidate_id,
     )
+    send_result_mail_task.delay(result.pk, "corrected")
 
 
 @transaction.atomic

@@ -467,3 +467,47 @@ def test_end_date_in_the_future_is_refused():
 
 def test_rated_booking_helper_makes_a_rated_attempt():
     assert rated_booking().component.code == "SPR"
+
+
+def test_released_result_is_mailed_to_the_candidate_without_bsn_or_raw_score(
+    actor, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    booking = BookingFactory()
+    booking.candidate.email = "amira@example.nl"
+    booking.candidate.save(update_fields=["email"])
+    with transaction.atomic():
+        draft = create_scored_draft(booking, actor=actor, raw=33, source="t")
+    with django_capture_on_commit_callbacks(execute=True):
+        release_result(draft, actor=actor)
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["amira@example.nl"]
+    draft.refresh_from_db()
+    assert str(draft.scale_score) in message.body
+    assert "Uitkomst: Geslaagd" in message.body or "Uitkomst: Gezakt" in message.body
+    assert "Outcome: " in message.body  # the English part follows the Dutch one
+    assert booking.candidate.bsn not in message.body
+    assert "33" not in message.body.replace(str(draft.scale_score), "")
+
+
+def test_corrected_result_mail_says_it_replaces_the_earlier_one(
+    actor, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    booking = BookingFactory()
+    booking.candidate.email = "amira@example.nl"
+    booking.candidate.save(update_fields=["email"])
+    with transaction.atomic():
+        draft = create_scored_draft(booking, actor=actor, raw=33, source="t")
+    release_result(draft, actor=actor)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        correct_result(draft, actor=actor, reason="Wrong answer key", raw_score=20)
+
+    assert len(mail.outbox) == 1
+    assert "Wrong answer key" in mail.outbox[0].body
+    assert "gecorrigeerd" in mail.outbox[0].subject
