@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from examens.exceptions import ExamAdminError
 from examens.models import Component, Route
+from examens.privacy import client_address
 
 from .cache import hit_window
 from .models import Certificate
@@ -41,10 +42,6 @@ DOWNLOAD_SALT = "certificates.candidate-download"
 # --- rate limiting -----------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def rate_limited(request) -> bool:
     """A fixed one-minute window per IP address in the cache (shared across workers).
 
@@ -54,7 +51,7 @@ def rate_limited(request) -> bool:
     """
     limit = getattr(settings, "CERTIFICATE_VERIFY_RATE_PER_MINUTE", 60)
     window = int(time.time() // 60)
-    key = f"certificates:verify-rate:{_client_ip(request)}:{window}"
+    key = f"certificates:verify-rate:{client_address(request)}:{window}"
     return hit_window(key, 120) > limit
 
 

@@ -1,5 +1,6 @@
 """Keeping BSNs and secrets out of sight: masking for display, logs and audit data."""
 
+import hashlib
 import logging
 import re
 
@@ -66,3 +67,13 @@ class MaskBsnLogFilter(logging.Filter):
             record.msg = masked
             record.args = None
         return True
+
+
+def digest_secret(secret: str) -> str:
+    """What the database keeps of a secret that is shown once (API tokens, feed URLs)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def client_address(request) -> str:
+    """The address limits are counted against (REMOTE_ADDR; set by the proxy in front)."""
+    return request.META.get("REMOTE_ADDR") or "unknown"

@@ -47,13 +47,24 @@ def decisions_of(candidate: Candidate) -> QuerySet[Decision]:
     return candidate.decisions.select_related("component", "decided_by", "decided_for")
 
 
-def active_accommodations(candidate: Candidate) -> tuple[set[str], int]:
-    """The candidate's accommodation needs and extra minutes from active decisions."""
+def accommodations_from(decisions) -> tuple[set[str], int]:
+    """The accommodation needs and the longest extra time among `decisions`.
+
+    Only active accommodation decisions count; callers that loaded a
+    candidate's decisions already pass them in instead of querying again.
+    """
     needs: set[str] = set()
     minutes = 0
-    for decision in candidate.decisions.filter(
-        kind=Decision.Kind.ACCOMMODATION, withdrawn_at__isnull=True
-    ):
+    for decision in decisions:
+        if decision.kind != Decision.Kind.ACCOMMODATION or decision.withdrawn_at is not None:
+            continue
         needs.update(decision.needs)
         minutes = max(minutes, decision.extra_minutes or 0)
     return needs, minutes
+
+
+def active_accommodations(candidate: Candidate) -> tuple[set[str], int]:
+    """The candidate's accommodation needs and extra minutes from active decisions."""
+    return accommodations_from(
+        candidate.decisions.filter(kind=Decision.Kind.ACCOMMODATION, withdrawn_at__isnull=True)
+    )

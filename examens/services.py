@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 
 from django.db import transaction
@@ -27,6 +26,7 @@ from .models import (
     Route,
     User,
 )
+from .privacy import digest_secret
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -342,7 +342,7 @@ def revoke_membership(membership: Membership, *, actor) -> None:
 
 
 def hash_api_key(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return digest_secret(secret)
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from examens.models import Candidate, Decision, Level, RouteRequirement
+from examens.selectors import accommodations_from
 
 from .exceptions import AlreadyBooked, BookingRefused, SessionFull
 from .models import Booking, ExamSession
@@ -233,14 +234,7 @@ def build_context(
             ],
         )
     )
-    # The same needs and minutes as examens.selectors.active_accommodations, from the
-    # decisions already loaded.
-    needs: set[str] = set()
-    minutes = 0
-    for decision in decisions:
-        if decision.kind == Decision.Kind.ACCOMMODATION:
-            needs.update(decision.needs)
-            minutes = max(minutes, decision.extra_minutes or 0)
+    needs, minutes = accommodations_from(decisions)
     if bookings is None:
         bookings = Booking.objects.filter(
             candidate=candidate, component_id=session.component_id

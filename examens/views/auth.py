@@ -30,16 +30,13 @@ from qrcode.image.svg import SvgPathImage
 
 from .. import twofactor
 from ..forms_auth import EnrolForm, LoginForm, VerifyForm
+from ..privacy import client_address
 from .fresh import factor_is_fresh, mark_factor_fresh
 
 BACKUP_CODES_SESSION_KEY = "examens_backup_codes"
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -114,7 +111,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        ip = _client_ip(request)
+        ip = client_address(request)
         block = twofactor.login_block(username=username, ip=ip)
         if block is None:
             user = auth.authenticate(

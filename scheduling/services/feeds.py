@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from django.db import transaction
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from examens.audit import record_event
 from examens.models import ExamCentre, User
+from examens.privacy import digest_secret
 
 from ..exceptions import SchedulingError
 from ..models import CalendarFeed
@@ -18,7 +18,7 @@ from ._common import now as _now
 
 def feed_token_digest(secret: str) -> str:
     """What the database keeps of a feed's secret: its SHA-256 (the URL is the key)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return digest_secret(secret)
 
 
 def create_calendar_feed(
