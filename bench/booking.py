@@ -10,8 +10,10 @@ time):
   baseline: GET /api/v1/sessions/<id>/seats/  (one indexed single-row read)
   booking:  POST /api/v1/bookings/ with an Idempotency-Key, one candidate each
 The phases alternate in --rounds slices (baseline, booking, baseline, ...)
-so that load from elsewhere on the machine hits both alike. Checks zero
-overbooking afterwards and prints the ratio last.
+so that load from elsewhere on the machine hits both alike. Prints the CPU
+each program (gunicorn and this client, postgres, redis-server) used per
+request in each phase, checks zero overbooking afterwards and prints the
+ratio last.
 
 Workers default to 2 x CPUs + 1. `--mail queue` (default) runs like
 production: the invitation task is published after commit to a Redis
@@ -114,19 +116,56 @@ def run_phase(port, clients, seconds, make_request):
     return ok[0], other[0], latencies, time.monotonic() - began
 
 
+def cpu_by_program() -> dict[str, float]:
+    """CPU seconds used so far by each program on the machine (Linux /proc), by name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    me = str(os.getpid())
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / ticks
+        program = "bench client" if entry.name == me else name
+        totals[program] = totals.get(program, 0.0) + used
+    return totals
+
+
 class Totals:
-    """Sums of the slices of one phase."""
+    """Sums of the slices of one phase, and the CPU each program used meanwhile."""
 
     def __init__(self) -> None:
         self.ok = self.other = 0
         self.latencies: list[float] = []
         self.elapsed = 0.0
+        self.cpu: dict[str, float] = {}
 
     def add(self, ok: int, other: int, latencies: list[float], elapsed: float) -> None:
         self.ok += ok
         self.other += other
         self.latencies.extend(latencies)
         self.elapsed += elapsed
+
+    def measure(self, run):
+        before = cpu_by_program()
+        self.add(*run())
+        after = cpu_by_program()
+        for program, used in after.items():
+            self.cpu[program] = self.cpu.get(program, 0.0) + used - before.get(program, used)
+
+    def cpu_per_request(self) -> str:
+        busy = sorted(self.cpu.items(), key=lambda item: -item[1])
+        return ", ".join(
+            f"{program} {used / max(self.ok, 1) * 1000:.2f}"
+            for program, used in busy
+            if used / max(self.ok, 1) >= 0.00005
+        )
 
 
 def main() -> None:
@@ -201,9 +240,10 @@ def main() -> None:
         base = Totals()
         book = Totals()
         rounds = max(1, args.rounds)
+        slice_seconds = args.seconds / rounds
         for _round in range(rounds):
-            base.add(*run_phase(port, args.clients, args.seconds / rounds, baseline))
-            book.add(*run_phase(port, args.clients, args.seconds / rounds, booking))
+            base.measure(lambda: run_phase(port, args.clients, slice_seconds, baseline))
+            book.measure(lambda: run_phase(port, args.clients, slice_seconds, booking))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -234,6 +274,8 @@ def main() -> None:
         f"p50 {percentile(book_lat, 0.5) * 1000:.1f} ms, "
         f"p99 {percentile(book_lat, 0.99) * 1000:.1f} ms"
     )
+    print(f"CPU ms per request, baseline: {base.cpu_per_request()}")
+    print(f"CPU ms per booking:           {book.cpu_per_request()}")
     print(f"overbooked or miscounted sessions: {len(over)}")
     print(f"ratio bookings/s / baseline req/s: {book_rate / base_rate:.2f}")
 

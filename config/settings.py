@@ -147,9 +147,9 @@ PUBLIC_URL_NAMES = {
 PRE_OTP_URL_NAMES = {"examens:otp-verify", "examens:otp-enrol", "examens:otp-backup-codes"}
 
 # --- Audit -----------------------------------------------------------------------
-# Number of hash chains the audit trail is spread over (PostgreSQL). Changing it
-# only affects new events; verification follows each event's own chain number.
-AUDIT_CHAINS = env_int("AUDIT_CHAINS", 16)
+# On PostgreSQL each database connection claims a hash chain of its own (decision
+# 0006); this caps the chain numbers and must exceed the number of connections.
+AUDIT_MAX_CHAINS = env_int("AUDIT_MAX_CHAINS", 1024)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "nl"

@@ -16,11 +16,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from . import sql
 from .models import AuditEvent, User
 from .privacy import mask_data
 
 GENESIS_HASH = "0" * 64
-_CHAIN_LOCK_ID = 0x6578616D  # "exam": with the chain number, the advisory lock of a chain tail
+_CHAIN_LOCK_ID = 0x6578616D  # "exam": with the chain number, the advisory lock claiming a chain
 
 
 class SystemActor:
@@ -73,30 +74,52 @@ def compute_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _lock_chain() -> int:
-    """Pick this connection's chain and lock its tail until the transaction ends.
+class _ChainState:
+    """The chain this database connection owns, and the hash it last appended to it."""
 
-    On PostgreSQL each connection appends to chain `backend pid % AUDIT_CHAINS`,
-    so concurrent transactions on different connections rarely wait for each
-    other, while one transaction always stays on one chain (no lock-order
-    deadlocks). SQLite serialises writers already and uses chain 0.
+    def __init__(self, raw, chain: int):
+        self.raw = raw  # the DB-API connection: a reconnect means a new claim
+        self.chain = chain
+        self.tail: str | None = None  # a hint; the insert checks it (see _append)
+
+
+def _owned_chain() -> _ChainState:
+    """The chain this connection appends to, claimed once per database session.
+
+    On PostgreSQL a connection claims the lowest free chain number with a
+    session-level advisory lock (0x6578616D, n) and keeps it until it
+    disconnects, so exactly one connection appends to a chain at a time:
+    appends need no lock of their own, and concurrent transactions never wait
+    for each other's audit events (docs/decisions/0006). SQLite serialises
+    writers already and uses chain 0.
     """
-    if connection.vendor != "postgresql":
-        return 0
-    chain = getattr(connection, "_audit_chain", None)
-    with connection.cursor() as cursor:
-        if chain is None:
-            cursor.execute("SELECT pg_backend_pid()")
-            chain = cursor.fetchone()[0] % settings.AUDIT_CHAINS
-            connection._audit_chain = chain
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_ID, chain])
-    return chain
+    connection.ensure_connection()
+    state = getattr(connection, "_audit_chain_state", None)
+    if state is not None and state.raw is connection.connection:
+        return state
+    chain = 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # The filter runs row by row under LIMIT 1: exactly one lock is taken.
+            cursor.execute(
+                "SELECT n FROM generate_series(0, %s) AS n "
+                "WHERE pg_try_advisory_lock(%s, n) LIMIT 1",
+                [settings.AUDIT_MAX_CHAINS - 1, _CHAIN_LOCK_ID],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            raise RuntimeError(
+                f"all {settings.AUDIT_MAX_CHAINS} audit chains are claimed: "
+                "raise AUDIT_MAX_CHAINS above the number of database connections"
+            )
+        chain = row[0]
+    state = _ChainState(connection.connection, chain)
+    connection._audit_chain_state = state
+    return state
 
 
-def _chain_tail(chain: int) -> str | None:
-    """The hash of the chain's last event: the ORM query
-    `AuditEvent.objects.filter(chain=chain).order_by("-pk").values_list("hash")[:1]`
-    written out once, as every service's transaction runs it (index auditevent_chain_tail)."""
+def _chain_tail(chain: int) -> str:
+    """The hash of the chain's last event (index auditevent_chain_tail), or the genesis hash."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -104,7 +127,50 @@ def _chain_tail(chain: int) -> str | None:
             [chain],
         )
         row = cursor.fetchone()
-    return row[0] if row else None
+    return row[0] if row else GENESIS_HASH
+
+
+def _append(event: AuditEvent, state: _ChainState) -> None:
+    """Link `event` to the tail of its chain and insert it, in one statement.
+
+    The tail this connection appended last is used without reading it: the
+    INSERT checks it against the chain's real tail and inserts nothing when
+    it is stale (the transaction that appended it rolled back, or the table
+    was emptied); then the tail is read and the insert repeated. As the
+    connection owns the chain, nobody else can move its tail in between.
+    """
+    table, chain, ident = sql.table(AuditEvent), sql.column(AuditEvent, "chain"), sql.qn("id")
+    prev_hash = state.tail
+    for _attempt in range(2):
+        if prev_hash is None:
+            prev_hash = _chain_tail(state.chain)
+        event.prev_hash = prev_hash
+        event.hash = compute_hash(
+            chain=event.chain,
+            prev_hash=prev_hash,
+            created_at=event.created_at,
+            actor_label=event.actor_label,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            data=event.data,
+        )
+        columns, params = sql.insert_values(event)
+        placeholders = ", ".join(["%s"] * len(params))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {placeholders} "  # noqa: S608
+                f"WHERE COALESCE((SELECT hash FROM {table} WHERE {chain} = %s "
+                f"ORDER BY {ident} DESC LIMIT 1), %s) = %s RETURNING {ident}",
+                [*params, state.chain, GENESIS_HASH, prev_hash],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            sql.mark_saved(event, row[0])
+            state.tail = event.hash
+            return
+        prev_hash = None
+    raise RuntimeError(f"audit chain {state.chain} moved while this connection owned it")
 
 
 def _actor_label(actor) -> str:
@@ -135,32 +201,19 @@ def record_event(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     clean = _canonical(mask_data(data or {}))
-    chain = _lock_chain()
-    prev_hash = _chain_tail(chain) or GENESIS_HASH
-    created_at = timezone.now()
+    state = _owned_chain()
     label = _actor_label(actor)
     event = AuditEvent(
-        created_at=created_at,
+        created_at=timezone.now(),
         actor=actor if isinstance(actor, User) else None,
         actor_label=label,
         action=action,
         object_type=object_type or "",
         object_id=object_id or "",
         data=clean,
-        chain=chain,
-        prev_hash=prev_hash,
+        chain=state.chain,
     )
-    event.hash = compute_hash(
-        chain=chain,
-        prev_hash=prev_hash,
-        created_at=created_at,
-        actor_label=label,
-        action=action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        data=clean,
-    )
-    event.save(force_insert=True)
+    _append(event, state)
     return event
 
 
@@ -174,7 +227,7 @@ def verify_chain(*, batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
     """Walk every chain in order; return (events checked, first break or None).
 
     Events are read once in id order; within a chain ids only grow, because
-    an event is inserted while its chain's tail is locked.
+    one connection at a time appends to a chain.
     """
     tails: dict[int, str] = {}
     checked = 0

@@ -512,10 +512,11 @@ class AuditEvent(models.Model):
     """One state change, append-only and hash-chained to the event before it in its chain.
 
     `hash` = SHA-256 over the previous hash of the same chain and this event's
-    canonical content. There are settings.AUDIT_CHAINS chains so that
-    unrelated transactions do not queue behind one lock (docs/decisions/0005);
-    `manage.py verify_audit` recomputes them all. On PostgreSQL a trigger
-    refuses UPDATE and DELETE.
+    canonical content. Each database connection appends to a chain of its own
+    so that unrelated transactions never queue behind one lock (decisions 0005
+    and 0006); no two events of a chain share a predecessor (a fork is refused
+    by the database); `manage.py verify_audit` recomputes them all. On
+    PostgreSQL a trigger refuses UPDATE and DELETE.
     """
 
     created_at = models.DateTimeField(db_index=True)
@@ -543,6 +544,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["chain", "-id"], name="auditevent_chain_tail"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "prev_hash"], name="auditevent_no_fork"),
         ]
 
     def __str__(self) -> str:

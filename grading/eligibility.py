@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
+from examens import sql
 from scheduling.eligibility import EligibilityContext
 from scheduling.exceptions import BookingRefused
 
@@ -18,28 +20,48 @@ def _levels_at_least(required: str) -> tuple[str, ...] | None:
     return LEVEL_ORDER[LEVEL_ORDER.index(required) :]
 
 
+_SAT_ON = sql.Columns(Result, ["sat_on"], alias="r")
+
+
+def _first_pass(candidate_id: int, component_id: int, levels: tuple[str, ...] | None):
+    """The day of a released, current passing result at one of `levels` (any when None):
+    one statement on the booking's hot path (examens.sql), the ORM query
+
+        Result.objects.filter(candidate_id=..., component_id=..., is_current=True,
+            status=RELEASED, outcome__in=PASSING_OUTCOMES, level__in=levels)
+    """
+    r = _SAT_ON
+    outcomes = list(Result.PASSING_OUTCOMES)
+    query = (
+        f"SELECT {r} FROM {sql.table(Result)} r "  # noqa: S608
+        f"WHERE {sql.column(Result, 'candidate', 'r')} = %s "
+        f"AND {sql.column(Result, 'component', 'r')} = %s "
+        f"AND {sql.column(Result, 'is_current', 'r')} = %s "
+        f"AND {sql.column(Result, 'status', 'r')} = %s "
+        f"AND {sql.column(Result, 'outcome', 'r')} IN ({', '.join(['%s'] * len(outcomes))})"
+    )
+    params = [candidate_id, component_id, True, Result.Status.RELEASED, *outcomes]
+    if levels is not None:
+        query += f" AND {sql.column(Result, 'level', 'r')} IN ({', '.join(['%s'] * len(levels))})"
+        params.extend(levels)
+    with connection.cursor() as cursor:
+        cursor.execute(query + " LIMIT 1", params)
+        row = cursor.fetchone()
+    return r.load(row).sat_on if row else None
+
+
 def refuse_when_passed(ctx: EligibilityContext) -> BookingRefused | None:
     """Refuse a booking for a component the candidate already passed at the plan's level.
 
     Only released, current result versions count: a pass corrected into a
-    fail no longer blocks a new attempt. Reads only: one narrow query without
-    the joins of Result's default ordering.
+    fail no longer blocks a new attempt. Reads only.
     """
-    passes = Result.objects.filter(
-        candidate_id=ctx.candidate.pk,
-        component_id=ctx.session.component_id,
-        is_current=True,
-        status=Result.Status.RELEASED,
-        outcome__in=Result.PASSING_OUTCOMES,
-    )
     levels = _levels_at_least(ctx.plan_level)
-    if levels is not None:
-        passes = passes.filter(level__in=levels)
-    sat_on = list(passes.order_by().values_list("sat_on", flat=True)[:1])
-    if sat_on:
+    sat_on = _first_pass(ctx.candidate.pk, ctx.session.component_id, levels)
+    if sat_on is not None:
         return BookingRefused(
             _("The candidate already passed this component (on %(day)s).")
-            % {"day": sat_on[0].isoformat()},
+            % {"day": sat_on.isoformat()},
             code="already_passed",
             field="candidate",
         )

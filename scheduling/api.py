@@ -151,6 +151,13 @@ def _candidates(request) -> QuerySet[Candidate]:
     return permissions.bookable_candidates(request.user)
 
 
+def _may_book_for(request, candidate: Candidate) -> bool:
+    """`candidate in _candidates(request)` for a loaded candidate."""
+    if isinstance(request.user, MachineClient):
+        return permissions.may_book_for(request.user.organisation, candidate)
+    return _candidates(request).filter(pk=candidate.pk).exists()
+
+
 def _bookings(request) -> QuerySet[Booking]:
     if isinstance(request.user, MachineClient):
         return permissions.bookings_for_organisation(request.user.organisation)
@@ -251,14 +258,11 @@ class BookingCreateView(APIView):
     def post(self, request):
         body = BookingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            candidate = _candidates(request).get(pk=body.validated_data["candidate"])
-            # The component is read by the rules, the fee and the response; the centre is not.
-            session = ExamSession.objects.select_related("component").get(
-                pk=body.validated_data["session"]
-            )
-        except (Candidate.DoesNotExist, ExamSession.DoesNotExist):
-            raise Http404 from None
+        candidate, session = selectors.candidate_and_session(
+            body.validated_data["candidate"], body.validated_data["session"]
+        )
+        if candidate is None or session is None or not _may_book_for(request, candidate):
+            raise Http404
         key = request.headers.get("Idempotency-Key", "").strip()[:200]
         booking = services.book_candidate(
             session,

@@ -26,9 +26,11 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from examens import sql
 from examens.models import Candidate, Decision, Level, RouteRequirement
 from examens.selectors import accommodations_from
 
@@ -211,6 +213,52 @@ BOOKING_CHECKS: list[Check] = [no_other_open_booking]
 SESSION_CHECKS: list[Check] = [session_open, accommodations_served]
 
 
+# The registry rows the rules read, in one statement (examens.sql: the booking's hot path).
+_REQUIREMENT = sql.Columns(RouteRequirement, alias="r")
+_DECISION = sql.Columns(Decision, alias="d")
+_RULE_DECISIONS = (Decision.Kind.EXEMPTION, Decision.Kind.STEP_DOWN, Decision.Kind.ACCOMMODATION)
+_ATTEMPTS = sql.Columns(Booking, ["status", "counts_as_attempt"], alias="b")
+
+
+def _registry_rows(candidate: Candidate, session: ExamSession):
+    """The route's requirement for the component (unique) and the candidate's live
+    decisions, newest first as Decision's ordering: one row per decision, or one
+    row without a decision."""
+    r, d = _REQUIREMENT, _DECISION
+    kinds = ", ".join(["%s"] * len(_RULE_DECISIONS))
+    query = (
+        f"SELECT {r}, {d} FROM (SELECT 1 AS one) one "  # noqa: S608
+        f"LEFT JOIN {sql.table(RouteRequirement)} r "
+        f"ON {sql.column(RouteRequirement, 'route', 'r')} = %s "
+        f"AND {sql.column(RouteRequirement, 'component', 'r')} = %s "
+        f"LEFT JOIN {sql.table(Decision)} d "
+        f"ON {sql.column(Decision, 'candidate', 'd')} = %s "
+        f"AND {sql.column(Decision, 'withdrawn_at', 'd')} IS NULL "
+        f"AND {sql.column(Decision, 'kind', 'd')} IN ({kinds}) "
+        f"ORDER BY {sql.column(Decision, 'decided_on', 'd')} DESC, "
+        f"{sql.column(Decision, 'id', 'd')} DESC"
+    )
+    params = [candidate.route_id, session.component_id, candidate.pk, *_RULE_DECISIONS]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    requirement = r.load(rows[0]) if rows else None
+    decisions = [decision for row in rows if (decision := d.load(row, r.width))]
+    return requirement, decisions
+
+
+def _component_bookings(candidate: Candidate, session: ExamSession) -> list[Booking]:
+    b = _ATTEMPTS
+    query = (
+        f"SELECT {b} FROM {sql.table(Booking)} b "  # noqa: S608
+        f"WHERE {sql.column(Booking, 'candidate', 'b')} = %s "
+        f"AND {sql.column(Booking, 'component', 'b')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [candidate.pk, session.component_id])
+        return [b.load(row) for row in cursor.fetchall()]
+
+
 def build_context(
     candidate: Candidate,
     session: ExamSession,
@@ -218,37 +266,21 @@ def build_context(
     now: datetime.datetime | None = None,
     bookings: Iterable[Booking] | None = None,
 ) -> EligibilityContext:
-    """Load what the rules read: three queries (decisions, route requirement, bookings).
+    """Load what the rules read: the route requirement with the decisions in one
+    statement, and the candidate's bookings of the component in another.
 
     `bookings` are the candidate's bookings for the session's component when
     the caller already has them (the booking service reads them together
     with its idempotency key).
     """
-    decisions = list(
-        candidate.decisions.filter(
-            withdrawn_at__isnull=True,
-            kind__in=[
-                Decision.Kind.EXEMPTION,
-                Decision.Kind.STEP_DOWN,
-                Decision.Kind.ACCOMMODATION,
-            ],
-        )
-    )
+    requirement, decisions = _registry_rows(candidate, session)
     needs, minutes = accommodations_from(decisions)
-    if bookings is None:
-        bookings = Booking.objects.filter(
-            candidate=candidate, component_id=session.component_id
-        ).only("status", "counts_as_attempt")
-    bookings = list(bookings)
+    bookings = list(_component_bookings(candidate, session) if bookings is None else bookings)
     return EligibilityContext(
         candidate=candidate,
         session=session,
         now=now or timezone.now(),
-        requirement=RouteRequirement.objects.filter(
-            route_id=candidate.route_id, component_id=session.component_id
-        )
-        .order_by("pk")
-        .first(),
+        requirement=requirement,
         decisions=[d for d in decisions if d.kind != Decision.Kind.ACCOMMODATION],
         needs=needs,
         extra_minutes=minutes,

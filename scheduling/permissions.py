@@ -155,6 +155,16 @@ def candidates_for_organisation(organisation: Organisation) -> QuerySet[Candidat
     return Candidate.objects.filter(municipality__providers=organisation)
 
 
+def may_book_for(organisation: Organisation, candidate: Candidate) -> bool:
+    """Whether `candidate` is in candidates_for_organisation(organisation), for a
+    candidate already loaded (no query but for a provider)."""
+    if organisation.kind == Organisation.Kind.AGENCY:
+        return True
+    if organisation.kind == Organisation.Kind.MUNICIPALITY:
+        return candidate.municipality_id == organisation.pk
+    return candidates_for_organisation(organisation).filter(pk=candidate.pk).exists()
+
+
 def bookings_for_organisation(organisation: Organisation) -> QuerySet[Booking]:
     if organisation.kind == Organisation.Kind.AGENCY:
         return Booking.objects.all()

@@ -8,7 +8,17 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from examens.models import Component, ExamCentre, ExamVersion, Membership, Organisation, Role, User
+from examens import sql
+from examens.models import (
+    Candidate,
+    Component,
+    ExamCentre,
+    ExamVersion,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
 
 from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
 
@@ -24,6 +34,34 @@ def policy_for(component: Component) -> ComponentPolicy:
     """The component's scheduling policy, or an unsaved one with the defaults."""
     policy = ComponentPolicy.objects.filter(component=component).first()
     return policy or ComponentPolicy(component=component)
+
+
+_CANDIDATE = sql.Columns(Candidate, alias="c")
+_SESSION = sql.Columns(ExamSession, alias="s")
+_COMPONENT = sql.Columns(Component, alias="k")
+
+
+def candidate_and_session(
+    candidate_id: int, session_id: int
+) -> tuple[Candidate | None, ExamSession | None]:
+    """The candidate and the session with its component, in one statement (None for
+    either that does not exist): the booking API's first read (examens.sql)."""
+    c, s, k = _CANDIDATE, _SESSION, _COMPONENT
+    query = (
+        f"SELECT {c}, {s}, {k} FROM (SELECT 1 AS one) one "  # noqa: S608
+        f"LEFT JOIN {sql.table(Candidate)} c ON {sql.column(Candidate, 'id', 'c')} = %s "
+        f"LEFT JOIN {sql.table(ExamSession)} s ON {sql.column(ExamSession, 'id', 's')} = %s "
+        f"LEFT JOIN {sql.table(Component)} k "
+        f"ON {sql.column(Component, 'id', 'k')} = {sql.column(ExamSession, 'component', 's')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [candidate_id, session_id])
+        row = cursor.fetchone()
+    candidate = c.load(row)
+    session = s.load(row, c.width)
+    if session is not None:
+        session.component = k.load(row, c.width + s.width)
+    return candidate, session
 
 
 def sessions_between(

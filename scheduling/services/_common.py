@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 
+from django.db import connection
 from django.utils import timezone
 
+from examens import sql
 from examens.audit import SystemActor
 from examens.models import User
 
@@ -28,13 +30,36 @@ def lock_session(session_id: int) -> ExamSession:
     )
 
 
-def relock_session(session: ExamSession) -> ExamSession:
-    """Lock `session`'s row and return it fresh, without joins: the component already
-    loaded on `session` is reused (components are reference data; the row is re-read)."""
-    locked = ExamSession.objects.select_for_update().get(pk=session.pk)
+def take_seat(session: ExamSession) -> ExamSession | None:
+    """Lock `session`'s row and take one free seat, in one statement; None when it is full.
+
+    `UPDATE ... SET booked_count = booked_count + 1 WHERE <a seat is free>
+    RETURNING *`: the database locks the row, re-evaluates the condition on
+    its newest version (after waiting for any other booker) and writes, so
+    the check and the write cannot be separated by another transaction.
+    Returns the locked row, seat taken; the component already loaded on
+    `session` is reused (reference data). The caller's transaction must end
+    in a rollback if it refuses the booking after all.
+    """
+    booked, held, capacity = (sql.column(ExamSession, name) for name in _SEAT_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sql.table(ExamSession)} SET {booked} = {booked} + 1 "  # noqa: S608
+            f"WHERE {sql.column(ExamSession, 'id')} = %s AND {booked} + {held} < {capacity} "
+            f"RETURNING {_SESSION}",
+            [session.pk],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    locked = _SESSION.load(rows[0])
     if locked.component_id == session.component_id and ExamSession.component.is_cached(session):
         locked.component = session.component
     return locked
+
+
+_SEAT_FIELDS = ("booked_count", "held_count", "capacity")
+_SESSION = sql.Columns(ExamSession)
 
 
 def lock_sessions(*session_ids: int) -> dict[int, ExamSession]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from examens import sql
 from examens.audit import record_event
 from examens.models import Candidate
 
@@ -27,7 +27,7 @@ from ._common import (
     lock_session,
     lock_sessions,
     new_reference,
-    relock_session,
+    take_seat,
     user_or_none,
 )
 from ._common import now as _now
@@ -51,6 +51,29 @@ def _replay(existing: Booking | None, *, session: ExamSession, candidate: Candid
 def _existing_for_key(key: str, *, session: ExamSession, candidate: Candidate) -> Booking | None:
     existing = Booking.objects.select_related("component").filter(idempotency_key=key).first()
     return _replay(existing, session=session, candidate=candidate)
+
+
+_BOOKING = sql.Columns(Booking, alias="b")
+
+
+def _bookings_or_key(
+    candidate: Candidate, session: ExamSession, idempotency_key: str | None
+) -> list[Booking]:
+    """The candidate's bookings of the session's component and the booking made with
+    `idempotency_key`, in one statement (examens.sql: the booking's hot path)."""
+    b = _BOOKING
+    query = (
+        f"SELECT {b} FROM {sql.table(Booking)} b "  # noqa: S608
+        f"WHERE ({sql.column(Booking, 'candidate', 'b')} = %s "
+        f"AND {sql.column(Booking, 'component', 'b')} = %s)"
+    )
+    params = [candidate.pk, session.component_id]
+    if idempotency_key:
+        query += f" OR {sql.column(Booking, 'idempotency_key', 'b')} = %s"
+        params.append(idempotency_key)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return [b.load(row) for row in cursor.fetchall()]
 
 
 def _insert_conflict(error: IntegrityError, idempotency_key: str | None) -> SchedulingError:
@@ -100,11 +123,13 @@ def _write_booking(
     assessment,
     attempts_so_far: int,
     savepoint: bool,
+    seat_taken: bool = False,
 ) -> Booking:
     """Insert the booking, take the seat and write the audit event (session row locked).
 
     Without `savepoint` a lost race raises out of the caller's transaction,
-    which must then end (book_candidate); it saves two round trips.
+    which must then end (book_candidate); it saves two round trips. With
+    `seat_taken` the caller has already counted the seat (`take_seat`).
     """
     moment = _now()
     component = session.component
@@ -137,13 +162,14 @@ def _write_booking(
     try:
         if savepoint:
             with transaction.atomic():
-                booking.save(force_insert=True)
+                sql.insert(booking)
         else:
-            booking.save(force_insert=True)
+            sql.insert(booking)
     except IntegrityError as error:
         raise _insert_conflict(error, idempotency_key) from error
-    session.booked_count += 1
-    session.save(update_fields=["booked_count"])
+    if not seat_taken:
+        session.booked_count += 1
+        session.save(update_fields=["booked_count"])
     record_event(
         actor,
         "scheduling.booking.created",
@@ -197,18 +223,17 @@ def book_candidate(
     queued after commit. Raises BookingRefused (and subclasses),
     IdempotencyConflict.
 
-    The candidate rules run before the session row is locked; after the lock
-    the session rules and the seat are checked on the locked row, then the
-    booking, the seat count and the audit event are written: the lock is held
-    for the seat only. Query budget pinned in tests/scheduling/test_booking_queries.py.
+    The candidate rules run before the session row is locked. Then one
+    statement locks the row and takes a free seat (`take_seat`); the session
+    rules are checked on the locked row, and the booking and its audit event
+    are written: the lock is held for the seat only. When no seat could be
+    taken the row is locked and every session rule decides the answer. Query
+    budget pinned in tests/scheduling/test_booking_queries.py.
     """
     try:
         with transaction.atomic():
             # One read for the key and the candidate's bookings of this component.
-            wanted = Q(candidate=candidate, component_id=session.component_id)
-            if idempotency_key:
-                wanted |= Q(idempotency_key=idempotency_key)
-            rows = list(Booking.objects.filter(wanted))
+            rows = _bookings_or_key(candidate, session, idempotency_key)
             if idempotency_key:
                 keyed = next((b for b in rows if b.idempotency_key == idempotency_key), None)
                 existing = _replay(keyed, session=session, candidate=candidate)
@@ -228,11 +253,22 @@ def book_candidate(
             problems = candidate_problems(context)
             if problems:
                 raise problems[0]
-            locked = relock_session(session)
+            locked = take_seat(session)
+            seat_taken = locked is not None
+            if not seat_taken:
+                # Full, or a rule refuses first, or a seat came free just now: the
+                # locked row decides.
+                locked = lock_session(session.pk)
             context.session = locked
-            assessment = assess(candidate, locked, context=context, include_candidate_rules=False)
+            assessment = assess(
+                candidate,
+                locked,
+                context=context,
+                include_candidate_rules=False,
+                include_capacity=not seat_taken,
+            )
             if assessment.problems:
-                raise assessment.problems[0]
+                raise assessment.problems[0]  # the rollback returns a taken seat
             return _write_booking(
                 locked,
                 actor=actor,
@@ -241,6 +277,7 @@ def book_candidate(
                 assessment=assessment,
                 attempts_so_far=context.attempts_so_far,
                 savepoint=False,
+                seat_taken=seat_taken,
             )
     except (AlreadyBooked, IdempotencyConflict):
         # A retry with the same key may have committed first (it held the lock).

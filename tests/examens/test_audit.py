@@ -1,12 +1,12 @@
 import io
 import logging
+import threading
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from examens.audit import SYSTEM, record_event, verify_chain
+from examens.audit import _CHAIN_LOCK_ID, SYSTEM, _ChainState, record_event, verify_chain
 from examens.models import AuditEvent
 from examens.privacy import MaskBsnLogFilter, mask_bsn, mask_data
 from tests.conftest import require_service
@@ -140,9 +140,15 @@ def test_log_filter_masks_bsns_but_leaves_other_numbers():
     assert "123456789" in message  # fails the 11-check: not a BSN
 
 
+def use_chains(monkeypatch, numbers):
+    """Make the next events go to the given chains, as if written by several connections."""
+    states = {n: _ChainState(None, n) for n in set(numbers)}
+    order = iter(numbers)
+    monkeypatch.setattr("examens.audit._owned_chain", lambda: states[next(order)])
+
+
 def test_each_chain_links_only_to_its_own_previous_event(monkeypatch):
-    chains = iter([0, 3, 0, 3, 3])
-    monkeypatch.setattr("examens.audit._lock_chain", lambda: next(chains))
+    use_chains(monkeypatch, [0, 3, 0, 3, 3])
     events = write_events(5)
     assert [e.chain for e in events] == [0, 3, 0, 3, 3]
     assert events[0].prev_hash == events[1].prev_hash == "0" * 64
@@ -153,19 +159,79 @@ def test_each_chain_links_only_to_its_own_previous_event(monkeypatch):
 
 
 def test_moving_an_event_to_another_chain_is_detected(monkeypatch):
-    chains = iter([0, 3, 0])
-    monkeypatch.setattr("examens.audit._lock_chain", lambda: next(chains))
+    use_chains(monkeypatch, [0, 3, 0])
     events = write_events(3)
-    tamper(events[1].pk, chain=0, prev_hash=events[0].hash)
+    tamper(events[1].pk, chain=7)
     checked, broken = verify_chain()
     assert broken.event_id == events[1].pk
 
 
-def test_postgresql_connection_keeps_one_chain_for_all_its_events():
+def test_an_event_rolled_back_with_its_savepoint_is_not_linked_to():
+    """The connection remembers the tail it appended; a rollback makes that stale."""
+    candidate = CandidateFactory()
+
+    def record_then_fail():
+        with transaction.atomic():
+            record_event(SYSTEM, "examens.test.rolled_back", candidate, data={})
+            raise LookupError("refused after the event")
+
+    with transaction.atomic():
+        first = record_event(SYSTEM, "examens.test.kept", candidate, data={})
+        with pytest.raises(LookupError, match="refused"):
+            record_then_fail()
+        last = record_event(SYSTEM, "examens.test.kept", candidate, data={})
+    assert last.prev_hash == first.hash
+    assert verify_chain() == (2, None)
+
+
+def test_a_chain_cannot_fork():
+    """Two events of one chain never share a predecessor: the database refuses it."""
+    events = write_events(2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEvent.objects.create(
+            created_at=events[1].created_at,
+            actor_label="system:x",
+            action="examens.test.forged",
+            chain=events[1].chain,
+            prev_hash=events[1].prev_hash,
+            hash="f" * 64,
+        )
+
+
+def advisory_chains_held(cursor) -> list[int]:
+    cursor.execute(
+        "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+        "AND pid = pg_backend_pid() AND granted ORDER BY objid",
+        [_CHAIN_LOCK_ID],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_postgresql_connections_each_own_one_chain():
     require_service("PostgreSQL", connection.vendor == "postgresql")
     events = write_events(3)
     assert len({event.chain for event in events}) == 1
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    assert events[0].chain == pid % settings.AUDIT_CHAINS
+        assert advisory_chains_held(cursor) == [events[0].chain]
+
+    other = {}
+
+    def write_from_another_connection():
+        try:
+            with transaction.atomic():
+                event = record_event(
+                    SYSTEM, "examens.test.elsewhere", object_type="x", object_id="1"
+                )
+            with connection.cursor() as cursor:
+                other["held"] = advisory_chains_held(cursor)
+            other["chain"] = event.chain
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=write_from_another_connection)
+    thread.start()
+    thread.join()
+    assert other["chain"] != events[0].chain
+    assert other["held"] == [other["chain"]]
+    assert verify_chain() == (4, None)

@@ -80,6 +80,45 @@ def test_municipality_token_cannot_book_another_municipalitys_resident(api, sess
     assert book(api, session, outsider).status_code == 404
 
 
+def test_may_book_for_agrees_with_the_organisations_candidates_for_every_kind():
+    from examens.models import Candidate
+    from scheduling.permissions import candidates_for_organisation, may_book_for
+    from tests.examens.factories import AgencyFactory, OrganisationFactory, ProviderFactory
+
+    served, other = OrganisationFactory(), OrganisationFactory()
+    provider = ProviderFactory()
+    provider.contracted_by.add(served)
+    for municipality in (served, other):
+        candidate_for(SessionFactory(), municipality=municipality)
+    for organisation in (AgencyFactory(), served, other, provider):
+        allowed = set(candidates_for_organisation(organisation).values_list("pk", flat=True))
+        assert allowed  # each kind may book someone, and not everyone but the agency
+        for candidate in Candidate.objects.all():
+            assert may_book_for(organisation, candidate) == (candidate.pk in allowed)
+
+
+def test_provider_token_books_residents_of_contracting_municipalities_only(client, session):
+    from tests.examens.factories import ProviderFactory
+
+    provider = ProviderFactory()
+    provider.contracted_by.add(session.centre.organisation)
+    api = token_client(client, provider)
+    assert book(api, session, candidate_for(session), key="a").status_code == 201
+    assert book(api, session, candidate_for(SessionFactory()), key="b").status_code == 404
+
+
+def test_unknown_candidate_or_session_is_404(api, session):
+    candidate = candidate_for(session)
+    url = reverse("api:scheduling-booking-create")
+    for body in (
+        {"session": session.pk, "candidate": candidate.pk + 1000},
+        {"session": session.pk + 1000, "candidate": candidate.pk},
+    ):
+        response = api.post(url, body, content_type="application/json")
+        assert response.status_code == 404
+    assert not Booking.objects.exists()
+
+
 def test_write_needs_the_write_scope(client, session):
     api = token_client(client, session.centre.organisation, scopes=["sessions:read"])
     assert book(api, session, candidate_for(session)).status_code == 403

@@ -1,0 +1,134 @@
+"""Fixed SQL for the few hot paths, still driven by the models' metadata.
+
+The ORM builds and compiles every query anew on each call: about half a
+millisecond of CPU per statement on our machines, which was most of the cost
+of a booking (bench/booking.py, docs/decisions/0006). The booking path
+therefore runs fixed SQL whose table and column names come from the models'
+`_meta`, and turns rows into model instances with the same converters the ORM
+applies (so dates, JSON and booleans come back alike on SQLite and
+PostgreSQL). Everything that is not a measured hot path uses the ORM.
+
+    columns = Columns(Booking, alias="b")
+    sql = f"SELECT {columns} FROM {table(Booking)} b WHERE b.id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        booking = columns.load(cursor.fetchone())
+
+`insert()` writes one instance in one statement (without save()'s machinery
+and without model signals: use it only where no receiver listens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def table(model: type[models.Model]) -> str:
+    return qn(model._meta.db_table)
+
+
+def column(model: type[models.Model], name: str, alias: str | None = None) -> str:
+    """The quoted column of field `name`, qualified with `alias` when given."""
+    quoted = qn(model._meta.get_field(name).column)
+    return f"{qn(alias)}.{quoted}" if alias else quoted
+
+
+class Columns:
+    """The columns of `model` in a SELECT (all concrete fields, or `fields` plus the
+    primary key), and the loader that turns them back into an instance."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        fields: Iterable[str] | None = None,
+        *,
+        alias: str | None = None,
+    ):
+        meta = model._meta
+        if fields is None:
+            chosen = list(meta.concrete_fields)
+        else:
+            chosen = [meta.pk, *(meta.get_field(name) for name in fields if name != meta.pk.name)]
+        self.model = model
+        self.fields = chosen
+        self.alias = alias or meta.db_table
+        self.attnames = [field.attname for field in chosen]
+        self.width = len(chosen)
+        self._converters: dict[str, list] = {}
+
+    def __str__(self) -> str:
+        prefix = qn(self.alias)
+        return ", ".join(f"{prefix}.{qn(field.column)}" for field in self.fields)
+
+    def _converters_for_connection(self) -> list:
+        """(index, converters, expression) for each column that needs converting, as the
+        ORM's SQLCompiler.get_converters() finds them; cached per database vendor."""
+        vendor = connection.vendor
+        if vendor not in self._converters:
+            found = []
+            for index, field in enumerate(self.fields):
+                col = field.get_col(self.alias)
+                converters = connection.ops.get_db_converters(col) + col.get_db_converters(
+                    connection
+                )
+                if converters:
+                    found.append((index, converters, col))
+            self._converters[vendor] = found
+        return self._converters[vendor]
+
+    def load(self, row: Sequence, start: int = 0) -> models.Model | None:
+        """The instance in `row[start:start + width]`; None when its primary key is NULL
+        (the empty side of a LEFT JOIN)."""
+        values = list(row[start : start + self.width])
+        if values[0] is None:
+            return None
+        for index, converters, col in self._converters_for_connection():
+            value = values[index]
+            for converter in converters:
+                value = converter(value, col, connection)
+            values[index] = value
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+
+def insert_values(instance: models.Model, fields: Sequence[str] | None = None):
+    """(quoted column list, parameters) to INSERT `instance`: its concrete fields but an
+    automatic primary key, prepared as save() prepares them (auto_now_add included)."""
+    meta = instance._meta
+    if fields is None:
+        chosen = [
+            field
+            for field in meta.concrete_fields
+            if not (field.primary_key and isinstance(field, models.AutoField))
+        ]
+    else:
+        chosen = [meta.get_field(name) for name in fields]
+    columns = ", ".join(qn(field.column) for field in chosen)
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in chosen
+    ]
+    return columns, params
+
+
+def mark_saved(instance: models.Model, pk) -> None:
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+def insert(instance: models.Model) -> None:
+    """INSERT `instance` in one statement and set its primary key (no signals)."""
+    columns, params = insert_values(instance)
+    placeholders = ", ".join(["%s"] * len(params))
+    sql = (
+        f"INSERT INTO {table(type(instance))} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"RETURNING {qn(instance._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        mark_saved(instance, cursor.fetchone()[0])

@@ -1,0 +1,120 @@
+"""examens.sql: fixed SQL must give exactly what the ORM gives, on SQLite and PostgreSQL."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from examens import sql
+from examens.audit import SYSTEM
+from examens.models import AuditEvent, Candidate, Decision
+from scheduling import services
+from scheduling.models import Booking, ExamSession
+from tests.examens.factories import CandidateFactory, UserFactory, component
+from tests.scheduling.factories import SessionFactory, candidate_for
+
+pytestmark = pytest.mark.django_db
+
+
+def fetch_one(columns: sql.Columns, model, pk):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {sql.table(model)} {sql.qn(columns.alias)} "  # noqa: S608
+            f"WHERE {sql.column(model, 'id', columns.alias)} = %s",
+            [pk],
+        )
+        return columns.load(cursor.fetchone())
+
+
+def field_values(instance, names=None):
+    names = names or [field.attname for field in instance._meta.concrete_fields]
+    return {name: getattr(instance, name) for name in names}
+
+
+def a_booking() -> Booking:
+    session = SessionFactory(accommodations=["extended_time"], max_extra_minutes=30)
+    candidate = candidate_for(session)
+    return services.book_candidate(session, actor=SYSTEM, candidate=candidate)
+
+
+@pytest.mark.parametrize("alias", [None, "x"])
+def test_loaded_rows_equal_the_orm_for_every_field_type(alias):
+    """Dates, aware datetimes, JSON lists, booleans, nullable keys and choices."""
+    booking = a_booking()
+    Decision.objects.create(
+        candidate=booking.candidate,
+        kind=Decision.Kind.ACCOMMODATION,
+        ground="medical",
+        needs=["extended_time"],
+        extra_minutes=15,
+        decided_on=datetime.date(2026, 3, 2),
+        decided_by=UserFactory(),
+        decided_for=booking.candidate.municipality,
+    )
+    for model, pk in [
+        (Booking, booking.pk),
+        (ExamSession, booking.session_id),
+        (Candidate, booking.candidate_id),
+        (Decision, Decision.objects.get().pk),
+        (AuditEvent, AuditEvent.objects.get().pk),
+    ]:
+        loaded = fetch_one(sql.Columns(model, alias=alias), model, pk)
+        assert field_values(loaded) == field_values(model.objects.get(pk=pk)), model
+        assert loaded._state.adding is False
+
+
+def test_a_subset_of_columns_loads_those_fields_and_defers_the_rest():
+    booking = a_booking()
+    columns = sql.Columns(Booking, ["status", "counts_as_attempt"], alias="b")
+    loaded = fetch_one(columns, Booking, booking.pk)
+    assert (loaded.pk, loaded.status, loaded.counts_as_attempt) == (
+        booking.pk,
+        "booked",
+        True,
+    )
+    assert loaded.get_deferred_fields() >= {"reference", "session_id"}
+
+
+def test_the_empty_side_of_a_left_join_loads_as_none():
+    assert sql.Columns(Booking).load([None] * sql.Columns(Booking).width) is None
+
+
+def test_insert_writes_every_field_like_save_and_fills_auto_now_add():
+    session = SessionFactory()
+    candidate = candidate_for(session)
+    before = timezone.now()
+    booking = Booking(
+        session=session,
+        candidate=candidate,
+        component=component("LEZ"),
+        level="B1",
+        status=Booking.Status.BOOKED,
+        attempt_number=2,
+        payer=Booking.Payer.MUNICIPALITY,
+        fee_cents=5000,
+        slot_minutes=80,
+        accommodations=["extended_time"],
+        outside_term=True,
+        reference="EB-TEST-0001",
+        status_changed_at=before,
+    )
+    sql.insert(booking)
+    assert booking.pk is not None
+    assert booking._state.adding is False
+    assert booking.created_at >= before
+    stored = Booking.objects.get(pk=booking.pk)
+    assert field_values(stored) == field_values(booking)
+
+
+def test_candidate_and_session_are_read_together_and_absent_ones_are_none():
+    from scheduling.selectors import candidate_and_session
+
+    session = SessionFactory()
+    candidate = CandidateFactory()
+    found_candidate, found_session = candidate_and_session(candidate.pk, session.pk)
+    assert field_values(found_candidate) == field_values(candidate)
+    assert field_values(found_session) == field_values(ExamSession.objects.get(pk=session.pk))
+    assert found_session.component.code == session.component.code
+    assert candidate_and_session(candidate.pk + 1000, session.pk)[0] is None
+    assert candidate_and_session(candidate.pk, session.pk + 1000)[1] is None
