@@ -118,14 +118,26 @@ def _owned_chain() -> _ChainState:
     return state
 
 
+@sql.statement
+def _tail_sql() -> str:
+    table, chain, ident = sql.table(AuditEvent), sql.column(AuditEvent, "chain"), sql.qn("id")
+    return f"SELECT hash FROM {table} WHERE {chain} = %s ORDER BY {ident} DESC LIMIT 1"  # noqa: S608
+
+
+@sql.statement
+def _append_sql() -> str:
+    """INSERT an event only if its prev_hash is still the tail of its chain."""
+    columns, placeholders = sql.insert_columns(AuditEvent), sql.insert_placeholders(AuditEvent)
+    return (
+        f"INSERT INTO {sql.table(AuditEvent)} ({columns}) SELECT {placeholders} "  # noqa: S608
+        f"WHERE COALESCE(({_tail_sql()}), %s) = %s RETURNING {sql.qn('id')}"
+    )
+
+
 def _chain_tail(chain: int) -> str:
     """The hash of the chain's last event (index auditevent_chain_tail), or the genesis hash."""
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT hash FROM {table} WHERE chain = %s ORDER BY id DESC LIMIT 1",  # noqa: S608
-            [chain],
-        )
+        cursor.execute(_tail_sql(), [chain])
         row = cursor.fetchone()
     return row[0] if row else GENESIS_HASH
 
@@ -139,7 +151,6 @@ def _append(event: AuditEvent, state: _ChainState) -> None:
     was emptied); then the tail is read and the insert repeated. As the
     connection owns the chain, nobody else can move its tail in between.
     """
-    table, chain, ident = sql.table(AuditEvent), sql.column(AuditEvent, "chain"), sql.qn("id")
     prev_hash = state.tail
     for _attempt in range(2):
         if prev_hash is None:
@@ -155,14 +166,10 @@ def _append(event: AuditEvent, state: _ChainState) -> None:
             object_id=event.object_id,
             data=event.data,
         )
-        columns, params = sql.insert_values(event)
-        placeholders = ", ".join(["%s"] * len(params))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {placeholders} "  # noqa: S608
-                f"WHERE COALESCE((SELECT hash FROM {table} WHERE {chain} = %s "
-                f"ORDER BY {ident} DESC LIMIT 1), %s) = %s RETURNING {ident}",
-                [*params, state.chain, GENESIS_HASH, prev_hash],
+                _append_sql(),
+                [*sql.insert_params(event), state.chain, GENESIS_HASH, prev_hash],
             )
             row = cursor.fetchone()
         if row is not None:

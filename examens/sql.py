@@ -9,20 +9,41 @@ applies (so dates, JSON and booleans come back alike on SQLite and
 PostgreSQL). Everything that is not a measured hot path uses the ORM.
 
     columns = Columns(Booking, alias="b")
-    sql = f"SELECT {columns} FROM {table(Booking)} b WHERE b.id = %s"
+    @statement
+    def booking_sql() -> str:
+        return f"SELECT {columns} FROM {table(Booking)} b WHERE b.id = %s"
+
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
+        cursor.execute(booking_sql(), [pk])
         booking = columns.load(cursor.fetchone())
 
-`insert()` writes one instance in one statement (without save()'s machinery
-and without model signals: use it only where no receiver listens).
+Build each statement's text once per process with `@statement`. `insert()`
+writes one instance in one statement (without save()'s machinery and without
+model signals: use it only where no receiver listens).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection, models
+
+
+def statement(build: Callable[..., str]) -> Callable[..., str]:
+    """Cache the SQL text `build(*args)` returns, per database vendor: statements are
+    written once per process, not on every call."""
+    texts: dict[tuple, str] = {}
+
+    @functools.wraps(build)
+    def cached(*args) -> str:
+        key = (connection.vendor, *args)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = build(*args)
+        return text
+
+    return cached
 
 
 def qn(name: str) -> str:
@@ -96,23 +117,33 @@ class Columns:
         return self.model.from_db(connection.alias, self.attnames, values)
 
 
-def insert_values(instance: models.Model, fields: Sequence[str] | None = None):
-    """(quoted column list, parameters) to INSERT `instance`: its concrete fields but an
-    automatic primary key, prepared as save() prepares them (auto_now_add included)."""
-    meta = instance._meta
-    if fields is None:
-        chosen = [
-            field
-            for field in meta.concrete_fields
-            if not (field.primary_key and isinstance(field, models.AutoField))
-        ]
-    else:
-        chosen = [meta.get_field(name) for name in fields]
-    columns = ", ".join(qn(field.column) for field in chosen)
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in chosen
+def _insert_fields(model: type[models.Model]) -> list[models.Field]:
+    """The concrete fields an INSERT writes: all but an automatic primary key."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and isinstance(field, models.AutoField))
     ]
-    return columns, params
+
+
+@statement
+def insert_columns(model: type[models.Model]) -> str:
+    """The quoted column list of an INSERT of `model` (the order of insert_params)."""
+    return ", ".join(qn(field.column) for field in _insert_fields(model))
+
+
+@statement
+def insert_placeholders(model: type[models.Model]) -> str:
+    return ", ".join(["%s"] * len(_insert_fields(model)))
+
+
+def insert_params(instance: models.Model) -> list:
+    """The values to INSERT `instance`, prepared as save() prepares them (auto_now_add
+    included), in the order of insert_columns."""
+    return [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for field in _insert_fields(type(instance))
+    ]
 
 
 def mark_saved(instance: models.Model, pk) -> None:
@@ -121,14 +152,16 @@ def mark_saved(instance: models.Model, pk) -> None:
     instance._state.db = connection.alias
 
 
+@statement
+def _insert_sql(model: type[models.Model]) -> str:
+    return (
+        f"INSERT INTO {table(model)} ({insert_columns(model)}) "  # noqa: S608
+        f"VALUES ({insert_placeholders(model)}) RETURNING {qn(model._meta.pk.column)}"
+    )
+
+
 def insert(instance: models.Model) -> None:
     """INSERT `instance` in one statement and set its primary key (no signals)."""
-    columns, params = insert_values(instance)
-    placeholders = ", ".join(["%s"] * len(params))
-    sql = (
-        f"INSERT INTO {table(type(instance))} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"RETURNING {qn(instance._meta.pk.column)}"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(type(instance)), insert_params(instance))
         mark_saved(instance, cursor.fetchone()[0])

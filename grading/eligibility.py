@@ -23,6 +23,24 @@ def _levels_at_least(required: str) -> tuple[str, ...] | None:
 _SAT_ON = sql.Columns(Result, ["sat_on"], alias="r")
 
 
+@sql.statement
+def _first_pass_sql(level_count: int) -> str:
+    r = _SAT_ON
+    outcomes = ", ".join(["%s"] * len(Result.PASSING_OUTCOMES))
+    query = (
+        f"SELECT {r} FROM {sql.table(Result)} r "  # noqa: S608
+        f"WHERE {sql.column(Result, 'candidate', 'r')} = %s "
+        f"AND {sql.column(Result, 'component', 'r')} = %s "
+        f"AND {sql.column(Result, 'is_current', 'r')} = %s "
+        f"AND {sql.column(Result, 'status', 'r')} = %s "
+        f"AND {sql.column(Result, 'outcome', 'r')} IN ({outcomes})"
+    )
+    if level_count:
+        levels = ", ".join(["%s"] * level_count)
+        query += f" AND {sql.column(Result, 'level', 'r')} IN ({levels})"
+    return query + " LIMIT 1"
+
+
 def _first_pass(candidate_id: int, component_id: int, levels: tuple[str, ...] | None):
     """The day of a released, current passing result at one of `levels` (any when None):
     one statement on the booking's hot path (examens.sql), the ORM query
@@ -30,24 +48,13 @@ def _first_pass(candidate_id: int, component_id: int, levels: tuple[str, ...] | 
         Result.objects.filter(candidate_id=..., component_id=..., is_current=True,
             status=RELEASED, outcome__in=PASSING_OUTCOMES, level__in=levels)
     """
-    r = _SAT_ON
-    outcomes = list(Result.PASSING_OUTCOMES)
-    query = (
-        f"SELECT {r} FROM {sql.table(Result)} r "  # noqa: S608
-        f"WHERE {sql.column(Result, 'candidate', 'r')} = %s "
-        f"AND {sql.column(Result, 'component', 'r')} = %s "
-        f"AND {sql.column(Result, 'is_current', 'r')} = %s "
-        f"AND {sql.column(Result, 'status', 'r')} = %s "
-        f"AND {sql.column(Result, 'outcome', 'r')} IN ({', '.join(['%s'] * len(outcomes))})"
-    )
-    params = [candidate_id, component_id, True, Result.Status.RELEASED, *outcomes]
-    if levels is not None:
-        query += f" AND {sql.column(Result, 'level', 'r')} IN ({', '.join(['%s'] * len(levels))})"
-        params.extend(levels)
+    params = [candidate_id, component_id, True, Result.Status.RELEASED]
+    params.extend(Result.PASSING_OUTCOMES)
+    params.extend(levels or ())
     with connection.cursor() as cursor:
-        cursor.execute(query + " LIMIT 1", params)
+        cursor.execute(_first_pass_sql(len(levels or ())), params)
         row = cursor.fetchone()
-    return r.load(row).sat_on if row else None
+    return _SAT_ON.load(row).sat_on if row else None
 
 
 def refuse_when_passed(ctx: EligibilityContext) -> BookingRefused | None:

@@ -220,13 +220,11 @@ _RULE_DECISIONS = (Decision.Kind.EXEMPTION, Decision.Kind.STEP_DOWN, Decision.Ki
 _ATTEMPTS = sql.Columns(Booking, ["status", "counts_as_attempt"], alias="b")
 
 
-def _registry_rows(candidate: Candidate, session: ExamSession):
-    """The route's requirement for the component (unique) and the candidate's live
-    decisions, newest first as Decision's ordering: one row per decision, or one
-    row without a decision."""
+@sql.statement
+def _registry_sql() -> str:
     r, d = _REQUIREMENT, _DECISION
     kinds = ", ".join(["%s"] * len(_RULE_DECISIONS))
-    query = (
+    return (
         f"SELECT {r}, {d} FROM (SELECT 1 AS one) one "  # noqa: S608
         f"LEFT JOIN {sql.table(RouteRequirement)} r "
         f"ON {sql.column(RouteRequirement, 'route', 'r')} = %s "
@@ -238,25 +236,35 @@ def _registry_rows(candidate: Candidate, session: ExamSession):
         f"ORDER BY {sql.column(Decision, 'decided_on', 'd')} DESC, "
         f"{sql.column(Decision, 'id', 'd')} DESC"
     )
+
+
+def _registry_rows(candidate: Candidate, session: ExamSession):
+    """The route's requirement for the component (unique) and the candidate's live
+    decisions, newest first as Decision's ordering: one row per decision, or one
+    row without a decision."""
     params = [candidate.route_id, session.component_id, candidate.pk, *_RULE_DECISIONS]
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
+        cursor.execute(_registry_sql(), params)
         rows = cursor.fetchall()
+    r, d = _REQUIREMENT, _DECISION
     requirement = r.load(rows[0]) if rows else None
     decisions = [decision for row in rows if (decision := d.load(row, r.width))]
     return requirement, decisions
 
 
-def _component_bookings(candidate: Candidate, session: ExamSession) -> list[Booking]:
-    b = _ATTEMPTS
-    query = (
-        f"SELECT {b} FROM {sql.table(Booking)} b "  # noqa: S608
+@sql.statement
+def _attempts_sql() -> str:
+    return (
+        f"SELECT {_ATTEMPTS} FROM {sql.table(Booking)} b "  # noqa: S608
         f"WHERE {sql.column(Booking, 'candidate', 'b')} = %s "
         f"AND {sql.column(Booking, 'component', 'b')} = %s"
     )
+
+
+def _component_bookings(candidate: Candidate, session: ExamSession) -> list[Booking]:
     with connection.cursor() as cursor:
-        cursor.execute(query, [candidate.pk, session.component_id])
-        return [b.load(row) for row in cursor.fetchall()]
+        cursor.execute(_attempts_sql(), [candidate.pk, session.component_id])
+        return [_ATTEMPTS.load(row) for row in cursor.fetchall()]
 
 
 def build_context(

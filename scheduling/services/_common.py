@@ -41,14 +41,8 @@ def take_seat(session: ExamSession) -> ExamSession | None:
     `session` is reused (reference data). The caller's transaction must end
     in a rollback if it refuses the booking after all.
     """
-    booked, held, capacity = (sql.column(ExamSession, name) for name in _SEAT_FIELDS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {sql.table(ExamSession)} SET {booked} = {booked} + 1 "  # noqa: S608
-            f"WHERE {sql.column(ExamSession, 'id')} = %s AND {booked} + {held} < {capacity} "
-            f"RETURNING {_SESSION}",
-            [session.pk],
-        )
+        cursor.execute(_take_seat_sql(), [session.pk])
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -58,8 +52,19 @@ def take_seat(session: ExamSession) -> ExamSession | None:
     return locked
 
 
-_SEAT_FIELDS = ("booked_count", "held_count", "capacity")
 _SESSION = sql.Columns(ExamSession)
+
+
+@sql.statement
+def _take_seat_sql() -> str:
+    booked, held, capacity = (
+        sql.column(ExamSession, name) for name in ("booked_count", "held_count", "capacity")
+    )
+    return (
+        f"UPDATE {sql.table(ExamSession)} SET {booked} = {booked} + 1 "  # noqa: S608
+        f"WHERE {sql.column(ExamSession, 'id')} = %s AND {booked} + {held} < {capacity} "
+        f"RETURNING {_SESSION}"
+    )
 
 
 def lock_sessions(*session_ids: int) -> dict[int, ExamSession]:

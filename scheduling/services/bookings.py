@@ -56,24 +56,30 @@ def _existing_for_key(key: str, *, session: ExamSession, candidate: Candidate) -
 _BOOKING = sql.Columns(Booking, alias="b")
 
 
-def _bookings_or_key(
-    candidate: Candidate, session: ExamSession, idempotency_key: str | None
-) -> list[Booking]:
-    """The candidate's bookings of the session's component and the booking made with
-    `idempotency_key`, in one statement (examens.sql: the booking's hot path)."""
+@sql.statement
+def _bookings_or_key_sql(with_key: bool) -> str:
     b = _BOOKING
     query = (
         f"SELECT {b} FROM {sql.table(Booking)} b "  # noqa: S608
         f"WHERE ({sql.column(Booking, 'candidate', 'b')} = %s "
         f"AND {sql.column(Booking, 'component', 'b')} = %s)"
     )
+    if with_key:
+        query += f" OR {sql.column(Booking, 'idempotency_key', 'b')} = %s"
+    return query
+
+
+def _bookings_or_key(
+    candidate: Candidate, session: ExamSession, idempotency_key: str | None
+) -> list[Booking]:
+    """The candidate's bookings of the session's component and the booking made with
+    `idempotency_key`, in one statement (examens.sql: the booking's hot path)."""
     params = [candidate.pk, session.component_id]
     if idempotency_key:
-        query += f" OR {sql.column(Booking, 'idempotency_key', 'b')} = %s"
         params.append(idempotency_key)
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return [b.load(row) for row in cursor.fetchall()]
+        cursor.execute(_bookings_or_key_sql(bool(idempotency_key)), params)
+        return [_BOOKING.load(row) for row in cursor.fetchall()]
 
 
 def _insert_conflict(error: IntegrityError, idempotency_key: str | None) -> SchedulingError:
