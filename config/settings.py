@@ -218,6 +218,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # The one place for periodic jobs (run `celery -A config beat` in services mode).
 # Each job selects cheaply, then locks and re-checks each row: safe to run twice.
 CELERY_BEAT_SCHEDULE: dict = {
+    "send-pending-invitations": {
+        "task": "scheduling.tasks.send_pending_invitations_task",
+        "schedule": 10.0,
+    },
     "close-booking-windows": {
         "task": "scheduling.tasks.close_booking_windows_task",
         "schedule": 300.0,

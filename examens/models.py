@@ -529,23 +529,27 @@ class AuditEvent(models.Model):
         db_constraint=False,
     )
     actor_label = models.CharField(max_length=150)
-    action = models.CharField(max_length=100, db_index=True)
+    action = models.CharField(max_length=100)
     object_type = models.CharField(max_length=100)
-    object_id = models.CharField(max_length=64, db_index=True)
+    object_id = models.CharField(max_length=64)
     data = models.JSONField(default=dict)
     chain = models.PositiveSmallIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["pk"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+        # Every audited write maintains these: only indexes a query uses, declared
+        # here (db_index/unique=True would add PostgreSQL LIKE indexes as well).
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action"], name="auditevent_action"),
             models.Index(fields=["chain", "-id"], name="auditevent_chain_tail"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["hash"], name="auditevent_hash_unique"),
             models.UniqueConstraint(fields=["chain", "prev_hash"], name="auditevent_no_fork"),
         ]
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,7 +26,7 @@ from examens.api_auth import MachineClient
 from examens.audit import SystemActor
 from examens.models import Accommodation, Candidate, Level
 
-from . import permissions, selectors, services
+from . import eligibility, permissions, selectors, services
 from .models import Booking, ExamSession
 
 
@@ -236,6 +237,7 @@ class SessionSeatsView(APIView):
 
 class BookingCreateView(APIView):
     required_write_scope = "bookings:write"
+    parser_classes = [JSONParser]  # municipal systems send JSON; nothing to negotiate
 
     @extend_schema(
         request=BookingCreateSerializer,
@@ -258,7 +260,7 @@ class BookingCreateView(APIView):
     def post(self, request):
         body = BookingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        candidate, session = selectors.candidate_and_session(
+        candidate, session, registry = eligibility.load_inputs(
             body.validated_data["candidate"], body.validated_data["session"]
         )
         if candidate is None or session is None or not _may_book_for(request, candidate):
@@ -269,6 +271,7 @@ class BookingCreateView(APIView):
             actor=_actor(request),
             candidate=candidate,
             idempotency_key=_scoped_key(request, key) if key else None,
+            registry=registry,
         )
         code = status.HTTP_200_OK if booking.replayed else status.HTTP_201_CREATED
         return Response(booking_payload(booking), status=code)

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from examens import sql
-from examens.models import Candidate, Decision, Level, RouteRequirement
+from examens.models import Candidate, Component, Decision, Level, RouteRequirement
 from examens.selectors import accommodations_from
 
 from .exceptions import AlreadyBooked, BookingRefused, SessionFull
@@ -213,7 +213,19 @@ BOOKING_CHECKS: list[Check] = [no_other_open_booking]
 SESSION_CHECKS: list[Check] = [session_open, accommodations_served]
 
 
-# The registry rows the rules read, in one statement (examens.sql: the booking's hot path).
+@dataclass(frozen=True)
+class Registry:
+    """What the rules read from the registry for one candidate and one component."""
+
+    requirement: RouteRequirement | None
+    decisions: list[Decision]
+
+
+# Everything the rules read about a candidate and a session, in one statement
+# (examens.sql: the booking's hot path).
+_CANDIDATE = sql.Columns(Candidate, alias="c")
+_SESSION = sql.Columns(ExamSession, alias="s")
+_COMPONENT = sql.Columns(Component, alias="k")
 _REQUIREMENT = sql.Columns(RouteRequirement, alias="r")
 _DECISION = sql.Columns(Decision, alias="d")
 _RULE_DECISIONS = (Decision.Kind.EXEMPTION, Decision.Kind.STEP_DOWN, Decision.Kind.ACCOMMODATION)
@@ -221,16 +233,21 @@ _ATTEMPTS = sql.Columns(Booking, ["status", "counts_as_attempt"], alias="b")
 
 
 @sql.statement
-def _registry_sql() -> str:
-    r, d = _REQUIREMENT, _DECISION
+def _inputs_sql() -> str:
+    c, s, k, r, d = _CANDIDATE, _SESSION, _COMPONENT, _REQUIREMENT, _DECISION
     kinds = ", ".join(["%s"] * len(_RULE_DECISIONS))
     return (
-        f"SELECT {r}, {d} FROM (SELECT 1 AS one) one "  # noqa: S608
+        f"SELECT {c}, {s}, {k}, {r}, {d} FROM (SELECT 1 AS one) one "  # noqa: S608
+        f"LEFT JOIN {sql.table(Candidate)} c ON {sql.column(Candidate, 'id', 'c')} = %s "
+        f"LEFT JOIN {sql.table(ExamSession)} s ON {sql.column(ExamSession, 'id', 's')} = %s "
+        f"LEFT JOIN {sql.table(Component)} k "
+        f"ON {sql.column(Component, 'id', 'k')} = {sql.column(ExamSession, 'component', 's')} "
         f"LEFT JOIN {sql.table(RouteRequirement)} r "
-        f"ON {sql.column(RouteRequirement, 'route', 'r')} = %s "
-        f"AND {sql.column(RouteRequirement, 'component', 'r')} = %s "
+        f"ON {sql.column(RouteRequirement, 'route', 'r')} = {sql.column(Candidate, 'route', 'c')} "
+        f"AND {sql.column(RouteRequirement, 'component', 'r')} = "
+        f"{sql.column(ExamSession, 'component', 's')} "
         f"LEFT JOIN {sql.table(Decision)} d "
-        f"ON {sql.column(Decision, 'candidate', 'd')} = %s "
+        f"ON {sql.column(Decision, 'candidate', 'd')} = {sql.column(Candidate, 'id', 'c')} "
         f"AND {sql.column(Decision, 'withdrawn_at', 'd')} IS NULL "
         f"AND {sql.column(Decision, 'kind', 'd')} IN ({kinds}) "
         f"ORDER BY {sql.column(Decision, 'decided_on', 'd')} DESC, "
@@ -238,18 +255,25 @@ def _registry_sql() -> str:
     )
 
 
-def _registry_rows(candidate: Candidate, session: ExamSession):
-    """The route's requirement for the component (unique) and the candidate's live
-    decisions, newest first as Decision's ordering: one row per decision, or one
-    row without a decision."""
-    params = [candidate.route_id, session.component_id, candidate.pk, *_RULE_DECISIONS]
+def load_inputs(
+    candidate_id: int, session_id: int
+) -> tuple[Candidate | None, ExamSession | None, Registry]:
+    """The candidate, the session with its component, and the registry rows the rules
+    read: the route's requirement for the component (unique) and the candidate's
+    live decisions, newest first as Decision's ordering. One statement; None for
+    a candidate or session that does not exist."""
     with connection.cursor() as cursor:
-        cursor.execute(_registry_sql(), params)
+        cursor.execute(_inputs_sql(), [candidate_id, session_id, *_RULE_DECISIONS])
         rows = cursor.fetchall()
-    r, d = _REQUIREMENT, _DECISION
-    requirement = r.load(rows[0]) if rows else None
-    decisions = [decision for row in rows if (decision := d.load(row, r.width))]
-    return requirement, decisions
+    c, s, k, r, d = _CANDIDATE, _SESSION, _COMPONENT, _REQUIREMENT, _DECISION
+    first = rows[0]
+    candidate = c.load(first)
+    session = s.load(first, c.width)
+    if session is not None:
+        session.component = k.load(first, c.width + s.width)
+    at = c.width + s.width + k.width
+    decisions = [decision for row in rows if (decision := d.load(row, at + r.width))]
+    return candidate, session, Registry(requirement=r.load(first, at), decisions=decisions)
 
 
 @sql.statement
@@ -273,15 +297,18 @@ def build_context(
     *,
     now: datetime.datetime | None = None,
     bookings: Iterable[Booking] | None = None,
+    registry: Registry | None = None,
 ) -> EligibilityContext:
-    """Load what the rules read: the route requirement with the decisions in one
-    statement, and the candidate's bookings of the component in another.
+    """Load what the rules read: the registry rows (`load_inputs`) and the candidate's
+    bookings of the component, one statement each.
 
-    `bookings` are the candidate's bookings for the session's component when
-    the caller already has them (the booking service reads them together
-    with its idempotency key).
+    Callers that already have them pass `registry` (the booking API reads it
+    with the candidate and the session) and `bookings` (the booking service
+    reads them together with its idempotency key).
     """
-    requirement, decisions = _registry_rows(candidate, session)
+    if registry is None:
+        registry = load_inputs(candidate.pk, session.pk)[2]
+    requirement, decisions = registry.requirement, registry.decisions
     needs, minutes = accommodations_from(decisions)
     bookings = list(_component_bookings(candidate, session) if bookings is None else bookings)
     return EligibilityContext(

@@ -152,7 +152,11 @@ class Booking(models.Model):
     OPEN_STATUSES = (Status.BOOKED, Status.CHECKED_IN)
 
     session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="bookings")
-    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="bookings")
+    # Indexed by (candidate, component, status) below: a booking is the hot write, so
+    # it keeps no index that no query uses (docs/decisions/0006).
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("level"), max_length=2, choices=Level.choices, blank=True)
     status = models.CharField(
@@ -165,10 +169,15 @@ class Booking(models.Model):
     slot_minutes = models.PositiveSmallIntegerField(_("slot (minutes)"))
     accommodations = models.JSONField(_("accommodations"), default=list, blank=True)
     outside_term = models.BooleanField(_("booked outside the term"), default=False)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
-    reference = models.CharField(_("booking reference"), max_length=20, unique=True)
+    # Unique by constraints below (without PostgreSQL's extra LIKE index of unique=True).
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    reference = models.CharField(_("booking reference"), max_length=20)
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -182,6 +191,7 @@ class Booking(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+        db_index=False,
     )
 
     class Meta:
@@ -189,6 +199,10 @@ class Booking(models.Model):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="booking_reference_unique"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="booking_idempotency_key_unique"
+            ),
             models.UniqueConstraint(
                 fields=["candidate", "component"],
                 condition=Q(status__in=["booked", "checked_in"]),
@@ -200,7 +214,15 @@ class Booking(models.Model):
                 name="booking_once_per_session",
             ),
         ]
-        indexes = [models.Index(fields=["candidate", "component", "status"])]
+        indexes = [
+            models.Index(fields=["candidate", "component", "status"]),
+            # The invitation outbox (tasks.send_pending_invitations_task) reads only these.
+            models.Index(
+                fields=["id"],
+                condition=Q(status="booked", invitation_sent_at__isnull=True),
+                name="booking_invitation_outbox",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.component.code} #{self.attempt_number}"

@@ -8,9 +8,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from examens import sql
 from examens.models import (
-    Candidate,
     Component,
     ExamCentre,
     ExamVersion,
@@ -34,39 +32,6 @@ def policy_for(component: Component) -> ComponentPolicy:
     """The component's scheduling policy, or an unsaved one with the defaults."""
     policy = ComponentPolicy.objects.filter(component=component).first()
     return policy or ComponentPolicy(component=component)
-
-
-_CANDIDATE = sql.Columns(Candidate, alias="c")
-_SESSION = sql.Columns(ExamSession, alias="s")
-_COMPONENT = sql.Columns(Component, alias="k")
-
-
-@sql.statement
-def _candidate_and_session_sql() -> str:
-    c, s, k = _CANDIDATE, _SESSION, _COMPONENT
-    return (
-        f"SELECT {c}, {s}, {k} FROM (SELECT 1 AS one) one "  # noqa: S608
-        f"LEFT JOIN {sql.table(Candidate)} c ON {sql.column(Candidate, 'id', 'c')} = %s "
-        f"LEFT JOIN {sql.table(ExamSession)} s ON {sql.column(ExamSession, 'id', 's')} = %s "
-        f"LEFT JOIN {sql.table(Component)} k "
-        f"ON {sql.column(Component, 'id', 'k')} = {sql.column(ExamSession, 'component', 's')}"
-    )
-
-
-def candidate_and_session(
-    candidate_id: int, session_id: int
-) -> tuple[Candidate | None, ExamSession | None]:
-    """The candidate and the session with its component, in one statement (None for
-    either that does not exist): the booking API's first read (examens.sql)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_candidate_and_session_sql(), [candidate_id, session_id])
-        row = cursor.fetchone()
-    c, s, k = _CANDIDATE, _SESSION, _COMPONENT
-    candidate = c.load(row)
-    session = s.load(row, c.width)
-    if session is not None:
-        session.component = k.load(row, c.width + s.width)
-    return candidate, session
 
 
 def sessions_between(

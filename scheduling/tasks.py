@@ -9,10 +9,12 @@ row, so running them twice (or concurrently) changes nothing the second time.
 from __future__ import annotations
 
 import datetime
+import logging
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
+from django.db import transaction
 from django.utils import timezone
 
 from examens.audit import SystemActor
@@ -22,6 +24,7 @@ from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
 from .qr import qr_filename, reference_qr_png
 
 JOBS = SystemActor("scheduling-jobs")
+logger = logging.getLogger(__name__)
 TRANSIENT = TRANSIENT_MAIL_ERRORS
 
 
@@ -51,27 +54,7 @@ def _booking_context(booking: Booking) -> dict:
 MAIL_KINDS = {"invitation", "reminder", "cancelled", "session_cancelled"}
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=5)
-def send_booking_mail_task(booking_id: int, kind: str) -> None:
-    """Mail the candidate about a booking: invitation (with the booking reference and
-    a PNG QR code of it, to scan at the door), reminder, cancellation or session
-    cancelled. Never a BSN; the QR code holds the reference only.
-    Invitations are sent at least once and marked afterwards (a marked one is skipped)."""
-    from .services import claim_invitation
-
-    if kind not in MAIL_KINDS:
-        raise ValueError(kind)
-    booking = (
-        Booking.objects.select_related(
-            "candidate", "session", "session__centre", "session__room", "session__component"
-        )
-        .filter(pk=booking_id)
-        .first()
-    )
-    if booking is None or not booking.candidate.email:
-        return
-    if kind == "invitation" and booking.invitation_sent_at is not None:
-        return
+def _booking_message(booking: Booking, kind: str) -> EmailMessage:
     subject, body = _bilingual(
         kind, _booking_context(booking), booking.candidate.preferred_language
     )
@@ -80,9 +63,86 @@ def send_booking_mail_task(booking_id: int, kind: str) -> None:
         message.attach(
             qr_filename(booking.reference), reference_qr_png(booking.reference), "image/png"
         )
-    message.send()
+    return message
+
+
+_FOR_MAIL = ("candidate", "session", "session__centre", "session__room", "session__component")
+
+
+def deliver_invitation(booking_id: int) -> bool:
+    """Send a booking's invitation if it is still unsent, and mark it sent; True if sent.
+
+    The booking row stays locked from the check until the mark commits, and a
+    second deliverer skips a locked row (SKIP LOCKED on PostgreSQL; SQLite runs
+    one writer at a time): two runs of the outbox never send one invitation
+    twice. A mail error leaves it unsent for the next run (at least once).
+    """
+    from .services import claim_invitation
+
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related(*_FOR_MAIL)
+            .filter(pk=booking_id, status=Booking.Status.BOOKED, invitation_sent_at__isnull=True)
+            .first()
+        )
+        if booking is None or not booking.candidate.email:
+            return False
+        _booking_message(booking, "invitation").send()
+        return claim_invitation(booking, actor=JOBS)
+
+
+def queue_invitation(booking_id: int) -> None:
+    """Invitations leave through an outbox: send_pending_invitations_task, on the beat
+    every few seconds, sends every unsent invitation of a booked seat, so a booking
+    request publishes nothing to the broker (docs/decisions/0006). Where tasks run
+    in this process (embedded mode, the tests) no beat runs: the invitation is
+    then sent right after commit."""
+    if send_booking_mail_task.app.conf.task_always_eager:
+        send_booking_mail_task.delay_on_commit(booking_id, "invitation")
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def send_booking_mail_task(booking_id: int, kind: str) -> None:
+    """Mail the candidate about a booking: invitation (with the booking reference and
+    a PNG QR code of it, to scan at the door), reminder, cancellation or session
+    cancelled. Never a BSN; the QR code holds the reference only.
+    Invitations are sent at least once and marked sent (deliver_invitation)."""
+    if kind not in MAIL_KINDS:
+        raise ValueError(kind)
     if kind == "invitation":
-        claim_invitation(booking, actor=JOBS)
+        deliver_invitation(booking_id)
+        return
+    booking = Booking.objects.select_related(*_FOR_MAIL).filter(pk=booking_id).first()
+    if booking is None or not booking.candidate.email:
+        return
+    _booking_message(booking, kind).send()
+
+
+@shared_task
+def send_pending_invitations_task(limit: int = 500) -> int:
+    """The invitation outbox: send the unsent invitations of booked seats in sessions
+    still to come, oldest booking first. Returns how many were sent. Safe to run
+    twice or concurrently (deliver_invitation). A transient mail error ends this
+    run; the rest waits for the next one."""
+    pending = (
+        Booking.objects.filter(
+            status=Booking.Status.BOOKED,
+            invitation_sent_at__isnull=True,
+            session__starts_at__gt=timezone.now(),
+        )
+        .exclude(candidate__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for booking_id in list(pending):
+        try:
+            sent += deliver_invitation(booking_id)
+        except TRANSIENT:
+            logger.warning("Invitation mail failed; the outbox retries on its next run.")
+            break
+    return sent
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=5)

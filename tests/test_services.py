@@ -171,3 +171,34 @@ def test_security_mail_is_sent_by_a_real_worker_over_redis(keep_root_logger, mai
                 break
             threading.Event().wait(0.1)
     assert [message.to for message in mailoutbox] == [["examiner@example.nl"]]
+
+
+@pytest.mark.real_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_invitation_outbox_runs_on_a_real_worker_over_redis(keep_root_logger, mailoutbox):
+    """A booking publishes nothing; the outbox job, run by a worker, sends its invitation."""
+    require_service("Celery broker (CELERY_BROKER_URL)", bool(settings.CELERY_BROKER_URL))
+    from scheduling.services import book_candidate
+    from scheduling.tasks import send_pending_invitations_task
+    from tests.examens.factories import UserFactory
+    from tests.scheduling.factories import SessionFactory, candidate_for
+
+    session = SessionFactory()
+    candidate = candidate_for(session, email="kandidaat@example.nl")
+    booking = book_candidate(session, actor=UserFactory(), candidate=candidate)
+    assert mailoutbox == []
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        queues=[CI_QUEUE],
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    ):
+        send_pending_invitations_task.apply_async(queue=CI_QUEUE)
+        for _ in range(300):
+            if mailoutbox:
+                break
+            threading.Event().wait(0.1)
+    assert [message.to for message in mailoutbox] == [["kandidaat@example.nl"]]
+    assert booking.reference in mailoutbox[0].body

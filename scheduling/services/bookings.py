@@ -12,7 +12,7 @@ from examens.audit import record_event
 from examens.models import Candidate
 
 from .. import tasks
-from ..eligibility import assess, build_context, candidate_problems, payer_for
+from ..eligibility import Registry, assess, build_context, candidate_problems, payer_for
 from ..exceptions import (
     AlreadyBooked,
     BookingRefused,
@@ -195,7 +195,7 @@ def _write_booking(
             "reference": booking.reference,
         },
     )
-    tasks.send_booking_mail_task.delay_on_commit(booking.pk, "invitation")
+    tasks.queue_invitation(booking.pk)
     booking.replayed = False
     return booking
 
@@ -206,6 +206,7 @@ def book_candidate(
     actor,
     candidate: Candidate,
     idempotency_key: str | None = None,
+    registry: Registry | None = None,
 ) -> Booking:
     """Book `candidate` into `session`: one seat, one attempt, under the session's row lock.
 
@@ -225,8 +226,10 @@ def book_candidate(
     Idempotent with `idempotency_key`: a retry returns the first booking with
     `booking.replayed = True` (also when the retry ran concurrently and lost
     the race on the key's unique index); the same key for another session or
-    candidate raises IdempotencyConflict. Side effects: the invitation mail is
-    queued after commit. Raises BookingRefused (and subclasses),
+    candidate raises IdempotencyConflict. `registry`: the registry rows when the
+    caller has read them already (eligibility.load_inputs). Side effect: the
+    invitation goes out through the outbox (tasks.queue_invitation). Raises
+    BookingRefused (and subclasses),
     IdempotencyConflict.
 
     The candidate rules run before the session row is locked. Then one
@@ -250,6 +253,7 @@ def book_candidate(
             context = build_context(
                 candidate,
                 session,
+                registry=registry,
                 bookings=[
                     b
                     for b in rows
@@ -445,7 +449,8 @@ def mark_no_show(booking: Booking, *, actor) -> Booking:
 
 
 def claim_invitation(booking: Booking, *, actor) -> bool:
-    """Mark the invitation as sent; False when it already was (the mail task skips then)."""
+    """Mark the invitation as sent (after it was sent: tasks.deliver_invitation); False
+    when it already was."""
     with transaction.atomic():
         booking = lock_booking(booking.pk)
         if booking.invitation_sent_at is not None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from examens import sql
 from examens.audit import SYSTEM
-from examens.models import AuditEvent, Candidate, Decision
+from examens.models import AuditEvent, Candidate, Decision, RouteRequirement
 from scheduling import services
 from scheduling.models import Booking, ExamSession
 from tests.examens.factories import CandidateFactory, UserFactory, component
@@ -107,14 +107,48 @@ def test_insert_writes_every_field_like_save_and_fills_auto_now_add():
     assert field_values(stored) == field_values(booking)
 
 
-def test_candidate_and_session_are_read_together_and_absent_ones_are_none():
-    from scheduling.selectors import candidate_and_session
+def test_booking_inputs_are_read_together_and_absent_ones_are_none():
+    from scheduling.eligibility import load_inputs
+    from tests.examens.factories import OrganisationFactory
 
     session = SessionFactory()
     candidate = CandidateFactory()
-    found_candidate, found_session = candidate_and_session(candidate.pk, session.pk)
+    decided = {"decided_by": UserFactory(), "decided_for": OrganisationFactory()}
+    older = Decision.objects.create(
+        candidate=candidate,
+        kind=Decision.Kind.EXEMPTION,
+        ground="medical",
+        component=component("KNM"),
+        decided_on=datetime.date(2026, 1, 5),
+        **decided,
+    )
+    newer = Decision.objects.create(
+        candidate=candidate,
+        kind=Decision.Kind.STEP_DOWN,
+        ground="medical",
+        component=session.component,
+        level="A2",
+        decided_on=datetime.date(2026, 2, 5),
+        **decided,
+    )
+    Decision.objects.create(
+        candidate=candidate,
+        kind=Decision.Kind.EXEMPTION,
+        ground="medical",
+        decided_on=datetime.date(2026, 3, 5),
+        withdrawn_at=timezone.now(),
+        **decided,
+    )
+
+    found_candidate, found_session, registry = load_inputs(candidate.pk, session.pk)
+
     assert field_values(found_candidate) == field_values(candidate)
     assert field_values(found_session) == field_values(ExamSession.objects.get(pk=session.pk))
     assert found_session.component.code == session.component.code
-    assert candidate_and_session(candidate.pk + 1000, session.pk)[0] is None
-    assert candidate_and_session(candidate.pk, session.pk + 1000)[1] is None
+    expected = RouteRequirement.objects.get(route=candidate.route, component=session.component_id)
+    assert field_values(registry.requirement) == field_values(expected)
+    assert registry.decisions == [newer, older]  # Decision's ordering, live ones only
+    assert list(Decision.objects.filter(withdrawn_at__isnull=True)) == [newer, older]
+    assert load_inputs(candidate.pk + 1000, session.pk)[0] is None
+    assert load_inputs(candidate.pk, session.pk + 1000)[1] is None
+    assert load_inputs(CandidateFactory().pk, session.pk)[2].decisions == []

@@ -1,13 +1,13 @@
 """Statement budget of one booking through the API, so that it cannot grow back.
 
-A booking through POST /api/v1/bookings/ reads the token, then the candidate
-with the session and its component (one statement); then, in one transaction
-(a savepoint inside the test's own): the idempotency key together with the
-candidate's bookings of the component, the route requirement with the
-decisions, grading's "already passed" rule, the seat (lock, check and count
-in one UPDATE), the booking and the audit event (linked to the tail this
-connection appended last, checked inside the INSERT). bench/booking.py shows
-what each statement costs.
+A booking through POST /api/v1/bookings/ reads the token, then the candidate,
+the session with its component, the route requirement and the decisions (one
+statement); then, in one transaction (a savepoint inside the test's own): the
+idempotency key together with the candidate's bookings of the component,
+grading's "already passed" rule, the seat (lock, check and count in one
+UPDATE), the booking and the audit event (linked to the tail this connection
+appended last, checked inside the INSERT). The invitation leaves through the
+outbox: nothing is published. bench/booking.py shows what each costs.
 """
 
 import pytest
@@ -19,7 +19,7 @@ from tests.scheduling.test_api import token_client
 
 pytestmark = pytest.mark.django_db
 
-BOOKING_QUERY_BUDGET = 10
+BOOKING_QUERY_BUDGET = 9
 
 
 def post_booking(api, session, candidate, key):

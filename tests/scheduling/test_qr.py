@@ -87,3 +87,16 @@ def test_door_search_finds_the_booking_by_its_scanned_reference(client):
     response = client.get(reverse("scheduling:door", args=[session.pk]), {"q": booking.reference})
 
     assert list(response.context["bookings"]) == [booking]
+
+
+def test_references_use_only_the_unambiguous_alphabet_and_differ():
+    import re
+
+    from scheduling.services._common import REFERENCE_ALPHABET
+
+    references = [new_reference() for _ in range(500)]
+    pattern = re.compile(rf"^EB-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}$")
+    assert all(pattern.match(reference) for reference in references)
+    assert len(set(references)) == len(references)
+    used = set("".join(reference[3:].replace("-", "") for reference in references))
+    assert used == set(REFERENCE_ALPHABET)  # every letter occurs: none is unreachable

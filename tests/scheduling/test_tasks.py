@@ -8,8 +8,12 @@ from django.utils import timezone
 from examens.models import AuditEvent
 from scheduling.ical import render_calendar
 from scheduling.models import ExamSession
-from scheduling.services import book_candidate
-from scheduling.tasks import close_booking_windows_task, send_reminders_task
+from scheduling.services import book_candidate, cancel_booking
+from scheduling.tasks import (
+    close_booking_windows_task,
+    send_pending_invitations_task,
+    send_reminders_task,
+)
 from tests.examens.factories import UserFactory
 from tests.scheduling.factories import SessionFactory, candidate_for
 
@@ -70,3 +74,105 @@ def test_calendar_lines_are_folded_and_escaped():
 
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     assert "Centre\\, with\\; a" in text.replace("\r\n ", "")
+
+
+@pytest.fixture
+def outbox_mode():
+    """As in services mode: tasks go to a worker, so a booking publishes no invitation."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_a_booking_in_services_mode_leaves_its_invitation_to_the_outbox(
+    outbox_mode, django_capture_on_commit_callbacks, mailoutbox
+):
+    session = SessionFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        booking = book_candidate(
+            session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl")
+        )
+
+    assert callbacks == []  # nothing published on the booking request
+    assert mailoutbox == []
+    assert send_pending_invitations_task() == 1
+    assert [message.to for message in mailoutbox] == [["c@x.nl"]]
+    assert booking.reference in mailoutbox[0].body
+    booking.refresh_from_db()
+    assert booking.invitation_sent_at is not None
+
+
+def test_the_outbox_run_twice_sends_each_invitation_once_and_only_to_booked_seats(
+    outbox_mode, mailoutbox
+):
+    actor = UserFactory()
+    coming = SessionFactory()
+    invited = book_candidate(coming, actor=actor, candidate=candidate_for(coming, email="a@x.nl"))
+    book_candidate(coming, actor=actor, candidate=candidate_for(coming, email=""))
+    cancelled = book_candidate(coming, actor=actor, candidate=candidate_for(coming, email="b@x.nl"))
+    cancel_booking(cancelled, actor=actor)
+    past = SessionFactory()
+    book_candidate(past, actor=actor, candidate=candidate_for(past, email="p@x.nl"))
+    ExamSession.objects.filter(pk=past.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    assert send_pending_invitations_task() == 1
+    assert send_pending_invitations_task() == 0
+
+    assert [message.to for message in mailoutbox] == [["a@x.nl"]]
+    assert invited.reference in mailoutbox[0].body
+    events = AuditEvent.objects.filter(action="scheduling.booking.invitation_sent")
+    assert [event.object_id for event in events] == [str(invited.pk)]
+
+
+def test_a_failed_invitation_mail_stays_in_the_outbox(outbox_mode, mailoutbox, monkeypatch):
+    import smtplib
+
+    from django.core.mail import EmailMessage
+
+    session = SessionFactory()
+    booking = book_candidate(
+        session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl")
+    )
+    original = EmailMessage.send
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server gone")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    assert send_pending_invitations_task() == 0
+    booking.refresh_from_db()
+    assert booking.invitation_sent_at is None
+
+    monkeypatch.setattr(EmailMessage, "send", original)
+    assert send_pending_invitations_task() == 1
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_outbox_runs_at_once_send_an_invitation_once(outbox_mode, mailoutbox, monkeypatch):
+    from django.core.mail import EmailMessage
+    from django.db import connection
+
+    from tests.conftest import race, require_service
+
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    session = SessionFactory()
+    book_candidate(session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl"))
+    original = EmailMessage.send
+
+    def slow_send(self, *args, **kwargs):
+        import time
+
+        time.sleep(0.5)  # the other run reaches the row while this one holds it
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", slow_send)
+    results = race([send_pending_invitations_task, send_pending_invitations_task])
+
+    assert sorted(results) == [0, 1]
+    assert len(mailoutbox) == 1
