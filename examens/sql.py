@@ -27,23 +27,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
 def statement(build: Callable[..., str]) -> Callable[..., str]:
-    """Cache the SQL text `build(*args)` returns, per database vendor: statements are
-    written once per process, not on every call."""
-    texts: dict[tuple, str] = {}
-
-    @functools.wraps(build)
-    def cached(*args) -> str:
-        key = (connection.vendor, *args)
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = build(*args)
-        return text
-
-    return cached
+    """Cache the SQL text `build(*args)` returns: statements are written once per
+    process, not on every call (a process talks to one database, `default`)."""
+    return functools.cache(build)
 
 
 def qn(name: str) -> str:
@@ -81,7 +71,7 @@ class Columns:
         self.alias = alias or meta.db_table
         self.attnames = [field.attname for field in chosen]
         self.width = len(chosen)
-        self._converters: dict[str, list] = {}
+        self._converters: list | None = None
 
     def __str__(self) -> str:
         prefix = qn(self.alias)
@@ -89,9 +79,8 @@ class Columns:
 
     def _converters_for_connection(self) -> list:
         """(index, converters, expression) for each column that needs converting, as the
-        ORM's SQLCompiler.get_converters() finds them; cached per database vendor."""
-        vendor = connection.vendor
-        if vendor not in self._converters:
+        ORM's SQLCompiler.get_converters() finds them; found once per process."""
+        if self._converters is None:
             found = []
             for index, field in enumerate(self.fields):
                 col = field.get_col(self.alias)
@@ -100,8 +89,8 @@ class Columns:
                 )
                 if converters:
                     found.append((index, converters, col))
-            self._converters[vendor] = found
-        return self._converters[vendor]
+            self._converters = found
+        return self._converters
 
     def load(self, row: Sequence, start: int = 0) -> models.Model | None:
         """The instance in `row[start:start + width]`; None when its primary key is NULL
@@ -109,12 +98,15 @@ class Columns:
         values = list(row[start : start + self.width])
         if values[0] is None:
             return None
-        for index, converters, col in self._converters_for_connection():
-            value = values[index]
-            for converter in converters:
-                value = converter(value, col, connection)
-            values[index] = value
-        return self.model.from_db(connection.alias, self.attnames, values)
+        converters = self._converters_for_connection()
+        if converters:
+            db = connections[DEFAULT_DB_ALIAS]
+            for index, functions, col in converters:
+                value = values[index]
+                for function in functions:
+                    value = function(value, col, db)
+                values[index] = value
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
 
 
 def _insert_fields(model: type[models.Model]) -> list[models.Field]:
@@ -149,7 +141,7 @@ def insert_params(instance: models.Model) -> list:
 def mark_saved(instance: models.Model, pk) -> None:
     instance.pk = pk
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
 
 
 @statement

@@ -260,18 +260,20 @@ class BookingCreateView(APIView):
     def post(self, request):
         body = BookingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        candidate, session, registry = eligibility.load_inputs(
-            body.validated_data["candidate"], body.validated_data["session"]
-        )
-        if candidate is None or session is None or not _may_book_for(request, candidate):
-            raise Http404
         key = request.headers.get("Idempotency-Key", "").strip()[:200]
+        scoped_key = _scoped_key(request, key) if key else None
+        inputs = eligibility.load_inputs(
+            body.validated_data["candidate"], body.validated_data["session"], scoped_key
+        )
+        candidate = inputs.candidate
+        if candidate is None or inputs.session is None or not _may_book_for(request, candidate):
+            raise Http404
         booking = services.book_candidate(
-            session,
+            inputs.session,
             actor=_actor(request),
             candidate=candidate,
-            idempotency_key=_scoped_key(request, key) if key else None,
-            registry=registry,
+            idempotency_key=scoped_key,
+            inputs=inputs,
         )
         code = status.HTTP_200_OK if booking.replayed else status.HTTP_201_CREATED
         return Response(booking_payload(booking), status=code)

@@ -23,7 +23,7 @@ idempotent (registering the same function twice keeps one).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -214,30 +214,46 @@ SESSION_CHECKS: list[Check] = [session_open, accommodations_served]
 
 
 @dataclass(frozen=True)
-class Registry:
-    """What the rules read from the registry for one candidate and one component."""
+class Inputs:
+    """What the rules read about one candidate and one session (`load_inputs`)."""
 
-    requirement: RouteRequirement | None
-    decisions: list[Decision]
+    candidate: Candidate | None
+    session: ExamSession | None  # with its component
+    requirement: RouteRequirement | None  # the route's, for the session's component
+    decisions: list[Decision]  # live ones of the rules' kinds, newest first
+    # The candidate's bookings of the session's component, and the one made with the key.
+    bookings: list[Booking]
 
 
-# Everything the rules read about a candidate and a session, in one statement
-# (examens.sql: the booking's hot path).
+# Everything the rules read, in one statement (examens.sql: the booking's hot path).
 _CANDIDATE = sql.Columns(Candidate, alias="c")
 _SESSION = sql.Columns(ExamSession, alias="s")
 _COMPONENT = sql.Columns(Component, alias="k")
 _REQUIREMENT = sql.Columns(RouteRequirement, alias="r")
 _DECISION = sql.Columns(Decision, alias="d")
+_BOOKING = sql.Columns(Booking, alias="b")
 _RULE_DECISIONS = (Decision.Kind.EXEMPTION, Decision.Kind.STEP_DOWN, Decision.Kind.ACCOMMODATION)
-_ATTEMPTS = sql.Columns(Booking, ["status", "counts_as_attempt"], alias="b")
+_PARTS = (_CANDIDATE, _SESSION, _COMPONENT, _REQUIREMENT, _DECISION)
+
+
+def _nulls(*parts: sql.Columns) -> str:
+    return ", ".join(["NULL"] * sum(part.width for part in parts))
 
 
 @sql.statement
 def _inputs_sql() -> str:
-    c, s, k, r, d = _CANDIDATE, _SESSION, _COMPONENT, _REQUIREMENT, _DECISION
+    """Two row sets in one statement: `1` rows hold the candidate, the session, its
+    component, the requirement and one decision each (one row without a decision);
+    `2` rows hold one booking each."""
+    c, s, k, r, d, b = (*_PARTS, _BOOKING)
     kinds = ", ".join(["%s"] * len(_RULE_DECISIONS))
+    session_component = (
+        f"(SELECT {sql.column(ExamSession, 'component', 's2')} "  # noqa: S608
+        f"FROM {sql.table(ExamSession)} s2 WHERE {sql.column(ExamSession, 'id', 's2')} = %s)"
+    )
     return (
-        f"SELECT {c}, {s}, {k}, {r}, {d} FROM (SELECT 1 AS one) one "  # noqa: S608
+        f"SELECT 1, {c}, {s}, {k}, {r}, {d}, {_nulls(b)} "  # noqa: S608
+        f"FROM (SELECT 1 AS one) one "
         f"LEFT JOIN {sql.table(Candidate)} c ON {sql.column(Candidate, 'id', 'c')} = %s "
         f"LEFT JOIN {sql.table(ExamSession)} s ON {sql.column(ExamSession, 'id', 's')} = %s "
         f"LEFT JOIN {sql.table(Component)} k "
@@ -250,45 +266,44 @@ def _inputs_sql() -> str:
         f"ON {sql.column(Decision, 'candidate', 'd')} = {sql.column(Candidate, 'id', 'c')} "
         f"AND {sql.column(Decision, 'withdrawn_at', 'd')} IS NULL "
         f"AND {sql.column(Decision, 'kind', 'd')} IN ({kinds}) "
-        f"ORDER BY {sql.column(Decision, 'decided_on', 'd')} DESC, "
-        f"{sql.column(Decision, 'id', 'd')} DESC"
+        f"UNION ALL "
+        f"SELECT 2, {_nulls(*_PARTS)}, {b} FROM {sql.table(Booking)} b "
+        f"WHERE ({sql.column(Booking, 'candidate', 'b')} = %s "
+        f"AND {sql.column(Booking, 'component', 'b')} = {session_component}) "
+        f"OR {sql.column(Booking, 'idempotency_key', 'b')} = %s"
     )
 
 
-def load_inputs(
-    candidate_id: int, session_id: int
-) -> tuple[Candidate | None, ExamSession | None, Registry]:
-    """The candidate, the session with its component, and the registry rows the rules
-    read: the route's requirement for the component (unique) and the candidate's
-    live decisions, newest first as Decision's ordering. One statement; None for
-    a candidate or session that does not exist."""
+def load_inputs(candidate_id: int, session_id: int, idempotency_key: str | None = None) -> Inputs:
+    """Everything the rules read about a candidate and a session, in one statement:
+    the candidate, the session with its component, the route's requirement for
+    the component (unique), the candidate's live decisions (newest first, as
+    Decision's ordering), and the candidate's bookings of the component with
+    the booking made with `idempotency_key`. None for a candidate or session
+    that does not exist."""
+    params = [candidate_id, session_id, *_RULE_DECISIONS, candidate_id, session_id]
     with connection.cursor() as cursor:
-        cursor.execute(_inputs_sql(), [candidate_id, session_id, *_RULE_DECISIONS])
+        cursor.execute(_inputs_sql(), [*params, idempotency_key])
         rows = cursor.fetchall()
-    c, s, k, r, d = _CANDIDATE, _SESSION, _COMPONENT, _REQUIREMENT, _DECISION
-    first = rows[0]
-    candidate = c.load(first)
-    session = s.load(first, c.width)
+    c, s, k, r, d = _PARTS
+    first = next(row for row in rows if row[0] == 1)
+    session = s.load(first, 1 + c.width)
     if session is not None:
-        session.component = k.load(first, c.width + s.width)
-    at = c.width + s.width + k.width
-    decisions = [decision for row in rows if (decision := d.load(row, at + r.width))]
-    return candidate, session, Registry(requirement=r.load(first, at), decisions=decisions)
-
-
-@sql.statement
-def _attempts_sql() -> str:
-    return (
-        f"SELECT {_ATTEMPTS} FROM {sql.table(Booking)} b "  # noqa: S608
-        f"WHERE {sql.column(Booking, 'candidate', 'b')} = %s "
-        f"AND {sql.column(Booking, 'component', 'b')} = %s"
+        session.component = k.load(first, 1 + c.width + s.width)
+    at_decision = 1 + c.width + s.width + k.width + r.width
+    at_booking = at_decision + d.width
+    decisions = [d.load(row, at_decision) for row in rows if row[0] == 1]
+    return Inputs(
+        candidate=c.load(first, 1),
+        session=session,
+        requirement=r.load(first, 1 + c.width + s.width + k.width),
+        decisions=sorted(
+            (decision for decision in decisions if decision is not None),
+            key=lambda decision: (decision.decided_on, decision.pk),
+            reverse=True,
+        ),
+        bookings=[_BOOKING.load(row, at_booking) for row in rows if row[0] == 2],
     )
-
-
-def _component_bookings(candidate: Candidate, session: ExamSession) -> list[Booking]:
-    with connection.cursor() as cursor:
-        cursor.execute(_attempts_sql(), [candidate.pk, session.component_id])
-        return [_ATTEMPTS.load(row) for row in cursor.fetchall()]
 
 
 def build_context(
@@ -296,26 +311,24 @@ def build_context(
     session: ExamSession,
     *,
     now: datetime.datetime | None = None,
-    bookings: Iterable[Booking] | None = None,
-    registry: Registry | None = None,
+    inputs: Inputs | None = None,
 ) -> EligibilityContext:
-    """Load what the rules read: the registry rows (`load_inputs`) and the candidate's
-    bookings of the component, one statement each.
-
-    Callers that already have them pass `registry` (the booking API reads it
-    with the candidate and the session) and `bookings` (the booking service
-    reads them together with its idempotency key).
-    """
-    if registry is None:
-        registry = load_inputs(candidate.pk, session.pk)[2]
-    requirement, decisions = registry.requirement, registry.decisions
+    """The rules' context for `candidate` and `session`, from `inputs` when the caller
+    has read them (the booking API and book_candidate), else read now."""
+    if inputs is None:
+        inputs = load_inputs(candidate.pk, session.pk)
+    decisions = inputs.decisions
     needs, minutes = accommodations_from(decisions)
-    bookings = list(_component_bookings(candidate, session) if bookings is None else bookings)
+    bookings = [
+        booking
+        for booking in inputs.bookings
+        if booking.candidate_id == candidate.pk and booking.component_id == session.component_id
+    ]
     return EligibilityContext(
         candidate=candidate,
         session=session,
         now=now or timezone.now(),
-        requirement=requirement,
+        requirement=inputs.requirement,
         decisions=[d for d in decisions if d.kind != Decision.Kind.ACCOMMODATION],
         needs=needs,
         extra_minutes=minutes,

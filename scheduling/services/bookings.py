@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from examens import sql
@@ -12,7 +12,14 @@ from examens.audit import record_event
 from examens.models import Candidate
 
 from .. import tasks
-from ..eligibility import Registry, assess, build_context, candidate_problems, payer_for
+from ..eligibility import (
+    Inputs,
+    assess,
+    build_context,
+    candidate_problems,
+    load_inputs,
+    payer_for,
+)
 from ..exceptions import (
     AlreadyBooked,
     BookingRefused,
@@ -51,35 +58,6 @@ def _replay(existing: Booking | None, *, session: ExamSession, candidate: Candid
 def _existing_for_key(key: str, *, session: ExamSession, candidate: Candidate) -> Booking | None:
     existing = Booking.objects.select_related("component").filter(idempotency_key=key).first()
     return _replay(existing, session=session, candidate=candidate)
-
-
-_BOOKING = sql.Columns(Booking, alias="b")
-
-
-@sql.statement
-def _bookings_or_key_sql(with_key: bool) -> str:
-    b = _BOOKING
-    query = (
-        f"SELECT {b} FROM {sql.table(Booking)} b "  # noqa: S608
-        f"WHERE ({sql.column(Booking, 'candidate', 'b')} = %s "
-        f"AND {sql.column(Booking, 'component', 'b')} = %s)"
-    )
-    if with_key:
-        query += f" OR {sql.column(Booking, 'idempotency_key', 'b')} = %s"
-    return query
-
-
-def _bookings_or_key(
-    candidate: Candidate, session: ExamSession, idempotency_key: str | None
-) -> list[Booking]:
-    """The candidate's bookings of the session's component and the booking made with
-    `idempotency_key`, in one statement (examens.sql: the booking's hot path)."""
-    params = [candidate.pk, session.component_id]
-    if idempotency_key:
-        params.append(idempotency_key)
-    with connection.cursor() as cursor:
-        cursor.execute(_bookings_or_key_sql(bool(idempotency_key)), params)
-        return [_BOOKING.load(row) for row in cursor.fetchall()]
 
 
 def _insert_conflict(error: IntegrityError, idempotency_key: str | None) -> SchedulingError:
@@ -206,7 +184,7 @@ def book_candidate(
     actor,
     candidate: Candidate,
     idempotency_key: str | None = None,
-    registry: Registry | None = None,
+    inputs: Inputs | None = None,
 ) -> Booking:
     """Book `candidate` into `session`: one seat, one attempt, under the session's row lock.
 
@@ -226,13 +204,16 @@ def book_candidate(
     Idempotent with `idempotency_key`: a retry returns the first booking with
     `booking.replayed = True` (also when the retry ran concurrently and lost
     the race on the key's unique index); the same key for another session or
-    candidate raises IdempotencyConflict. `registry`: the registry rows when the
-    caller has read them already (eligibility.load_inputs). Side effect: the
-    invitation goes out through the outbox (tasks.queue_invitation). Raises
-    BookingRefused (and subclasses),
+    candidate raises IdempotencyConflict. `inputs`: what the rules read, when
+    the caller has read it already (eligibility.load_inputs with the same
+    key). Side effect: the invitation goes out through the outbox
+    (tasks.queue_invitation). Raises BookingRefused (and subclasses),
     IdempotencyConflict.
 
-    The candidate rules run before the session row is locked. Then one
+    What the rules read is read in one statement, before the transaction
+    (each statement sees the latest commits either way; the unique indexes
+    settle races on the key and on open bookings). The candidate rules run
+    before the session row is locked. Then one
     statement locks the row and takes a free seat (`take_seat`); the session
     rules are checked on the locked row, and the booking and its audit event
     are written: the lock is held for the seat only. When no seat could be
@@ -240,26 +221,17 @@ def book_candidate(
     budget pinned in tests/scheduling/test_booking_queries.py.
     """
     try:
+        if inputs is None:
+            inputs = load_inputs(candidate.pk, session.pk, idempotency_key)
+        if idempotency_key:
+            keyed = next((b for b in inputs.bookings if b.idempotency_key == idempotency_key), None)
+            existing = _replay(keyed, session=session, candidate=candidate)
+            if existing is not None:
+                return existing
         with transaction.atomic():
-            # One read for the key and the candidate's bookings of this component.
-            rows = _bookings_or_key(candidate, session, idempotency_key)
-            if idempotency_key:
-                keyed = next((b for b in rows if b.idempotency_key == idempotency_key), None)
-                existing = _replay(keyed, session=session, candidate=candidate)
-                if existing is not None:
-                    return existing
-            # Candidate rules read the registry before the lock: the lock is held only
-            # for the session rules, the seat, the audit event and the commit.
-            context = build_context(
-                candidate,
-                session,
-                registry=registry,
-                bookings=[
-                    b
-                    for b in rows
-                    if b.candidate_id == candidate.pk and b.component_id == session.component_id
-                ],
-            )
+            # Candidate rules first: the lock is held only for the session rules, the
+            # seat, the booking, the audit event and the commit.
+            context = build_context(candidate, session, inputs=inputs)
             problems = candidate_problems(context)
             if problems:
                 raise problems[0]

@@ -140,15 +140,27 @@ def test_booking_inputs_are_read_together_and_absent_ones_are_none():
         **decided,
     )
 
-    found_candidate, found_session, registry = load_inputs(candidate.pk, session.pk)
+    earlier = services.book_candidate(
+        session, actor=SYSTEM, candidate=candidate, idempotency_key="k1"
+    )
+    other_candidates_key = a_booking()
+    Booking.objects.filter(pk=other_candidates_key.pk).update(idempotency_key="k2")
 
-    assert field_values(found_candidate) == field_values(candidate)
-    assert field_values(found_session) == field_values(ExamSession.objects.get(pk=session.pk))
-    assert found_session.component.code == session.component.code
+    inputs = load_inputs(candidate.pk, session.pk, "k2")
+
+    assert field_values(inputs.candidate) == field_values(candidate)
+    assert field_values(inputs.session) == field_values(ExamSession.objects.get(pk=session.pk))
+    assert inputs.session.component.code == session.component.code
     expected = RouteRequirement.objects.get(route=candidate.route, component=session.component_id)
-    assert field_values(registry.requirement) == field_values(expected)
-    assert registry.decisions == [newer, older]  # Decision's ordering, live ones only
+    assert field_values(inputs.requirement) == field_values(expected)
+    assert inputs.decisions == [newer, older]  # Decision's ordering, live ones only
     assert list(Decision.objects.filter(withdrawn_at__isnull=True)) == [newer, older]
-    assert load_inputs(candidate.pk + 1000, session.pk)[0] is None
-    assert load_inputs(candidate.pk, session.pk + 1000)[1] is None
-    assert load_inputs(CandidateFactory().pk, session.pk)[2].decisions == []
+    assert sorted(booking.pk for booking in inputs.bookings) == sorted(
+        [earlier.pk, other_candidates_key.pk]
+    )
+    loaded = next(booking for booking in inputs.bookings if booking.pk == earlier.pk)
+    assert field_values(loaded) == field_values(Booking.objects.get(pk=earlier.pk))
+    assert load_inputs(candidate.pk, session.pk).bookings == [loaded]
+    assert load_inputs(candidate.pk + 1000, session.pk).candidate is None
+    assert load_inputs(candidate.pk, session.pk + 1000).session is None
+    assert load_inputs(CandidateFactory().pk, session.pk).decisions == []
