@@ -10,15 +10,19 @@ time):
   baseline: GET /api/v1/sessions/<id>/seats/  (one indexed single-row read)
   booking:  POST /api/v1/bookings/ with an Idempotency-Key, one candidate each
 The phases alternate in --rounds slices (baseline, booking, baseline, ...)
-so that load from elsewhere on the machine hits both alike. Prints the CPU
+so that load from elsewhere on the machine hits both alike. The closed loop
+saturates the server, so its latencies are mostly queueing (p50 is about
+clients / throughput); a last phase therefore offers both endpoints at a
+fixed rate (open loop, --rate, by default half the booking rate just
+measured) and reports the latency a client sees below saturation. Prints the CPU
 each program (gunicorn and this client, postgres, redis-server) used per
 request in each phase, checks zero overbooking afterwards and prints the
 ratio last.
 
 Workers default to 2 x CPUs + 1. `--mail queue` (default) runs like
-production: the invitation task is published after commit to a Redis
-database of its own (--broker-db) that no worker reads, and that queue is
-deleted afterwards; the mail itself is a worker's job, not the request's.
+production: a broker is configured (a Redis database of its own, --broker-db,
+emptied afterwards), so each booking leaves its invitation in the outbox for
+the periodic job (a worker's work, not the request's; not run here).
 `--mail inline` leaves Celery eager, so every booking request also renders
 and "sends" its invitation (console backend) after its commit.
 """
@@ -71,6 +75,20 @@ def drop_queue(broker: str) -> None:
     client.delete(*keys)
 
 
+def send(conn, port, request):
+    """Send one request on `conn`; returns (connection to use next, HTTP status or None
+    when the connection failed and was replaced)."""
+    method, path, body, headers = request
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return http.client.HTTPConnection(HOST, port, timeout=30), None
+    return conn, response.status
+
+
 def run_phase(port, clients, seconds, make_request):
     """Each client thread sends requests until the time is up; returns (ok, other, latencies)."""
     stop = time.monotonic() + seconds
@@ -85,19 +103,11 @@ def run_phase(port, clients, seconds, make_request):
             request = make_request(index)
             if request is None:
                 break
-            method, path, body, headers = request
             began = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection(HOST, port, timeout=30)
-                local_other += 1
-                continue
-            local_lat.append(time.perf_counter() - began)
-            if response.status in (200, 201):
+            conn, status = send(conn, port, request)
+            if status is not None:
+                local_lat.append(time.perf_counter() - began)
+            if status in (200, 201):
                 local_ok += 1
             else:
                 local_other += 1
@@ -114,6 +124,48 @@ def run_phase(port, clients, seconds, make_request):
     for thread in threads:
         thread.join(timeout=seconds + 60)
     return ok[0], other[0], latencies, time.monotonic() - began
+
+
+def run_open_loop(port, rate, seconds, make_request, senders=32):
+    """Send requests at a fixed rate (open loop), whatever the answers' speed.
+
+    Request i is due at start + i / rate; each latency is counted from when the
+    request was due, so a server that falls behind shows it (no coordinated
+    omission). Returns (ok, other, latencies)."""
+    total = int(rate * seconds)
+    start = time.monotonic() + 0.2
+    lock = threading.Lock()
+    counter = iter(range(total))
+    ok, other, latencies = [0], [0], []
+
+    def sender():
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        while True:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                break
+            request = make_request(index)
+            if request is None:
+                break
+            due = start + index / rate
+            time.sleep(max(0.0, due - time.monotonic()))
+            conn, status = send(conn, port, request)
+            with lock:
+                if status is not None:
+                    latencies.append(time.monotonic() - due)
+                if status in (200, 201):
+                    ok[0] += 1
+                else:
+                    other[0] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    return ok[0], other[0], latencies
 
 
 def cpu_by_program() -> dict[str, float]:
@@ -181,6 +233,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating slices per phase")
     parser.add_argument("--sessions", type=int, default=400)
     parser.add_argument("--capacity", type=int, default=30)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="bookings/s offered in the latency phase (default: half the measured rate)",
+    )
+    parser.add_argument("--latency-seconds", type=float, default=5.0)
     args = parser.parse_args()
     args.clients = max(1, min(args.clients, 128))
     args.seconds = max(1.0, min(args.seconds, 60.0))
@@ -244,6 +303,9 @@ def main() -> None:
         for _round in range(rounds):
             base.measure(lambda: run_phase(port, args.clients, slice_seconds, baseline))
             book.measure(lambda: run_phase(port, args.clients, slice_seconds, booking))
+        rate = args.rate or round(book.ok / book.elapsed / 2)
+        open_base = run_open_loop(port, rate, args.latency_seconds, baseline)
+        open_book = run_open_loop(port, rate, args.latency_seconds, booking)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -276,6 +338,12 @@ def main() -> None:
     )
     print(f"CPU ms per request, baseline: {base.cpu_per_request()}")
     print(f"CPU ms per booking:           {book.cpu_per_request()}")
+    for label, (ok, other, latencies) in (("baseline", open_base), ("booking ", open_book)):
+        print(
+            f"open loop at {rate:.0f}/s, {label}: {ok} ok, {other} other, "
+            f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms"
+        )
     print(f"overbooked or miscounted sessions: {len(over)}")
     print(f"ratio bookings/s / baseline req/s: {book_rate / base_rate:.2f}")
 

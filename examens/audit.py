@@ -136,9 +136,7 @@ def _append_sql() -> str:
 
 def _chain_tail(chain: int) -> str:
     """The hash of the chain's last event (index auditevent_chain_tail), or the genesis hash."""
-    with connection.cursor() as cursor:
-        cursor.execute(_tail_sql(), [chain])
-        row = cursor.fetchone()
+    row = sql.execute(_tail_sql(), [chain]).fetchone()
     return row[0] if row else GENESIS_HASH
 
 
@@ -166,12 +164,8 @@ def _append(event: AuditEvent, state: _ChainState) -> None:
             object_id=event.object_id,
             data=event.data,
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _append_sql(),
-                [*sql.insert_params(event), state.chain, GENESIS_HASH, prev_hash],
-            )
-            row = cursor.fetchone()
+        params = [*sql.insert_params(event), state.chain, GENESIS_HASH, prev_hash]
+        row = sql.execute(_append_sql(), params).fetchone()
         if row is not None:
             sql.mark_saved(event, row[0])
             state.tail = event.hash

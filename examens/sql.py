@@ -13,11 +13,10 @@ PostgreSQL). Everything that is not a measured hot path uses the ORM.
     def booking_sql() -> str:
         return f"SELECT {columns} FROM {table(Booking)} b WHERE b.id = %s"
 
-    with connection.cursor() as cursor:
-        cursor.execute(booking_sql(), [pk])
-        booking = columns.load(cursor.fetchone())
+    booking = columns.load(execute(booking_sql(), [pk]).fetchone())
 
-Build each statement's text once per process with `@statement`. `insert()`
+Build each statement's text once per process with `@statement`, and run it
+with `execute()`, which reuses one cursor per connection. `insert()`
 writes one instance in one statement (without save()'s machinery and without
 model signals: use it only where no receiver listens).
 """
@@ -28,12 +27,31 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.utils import CursorWrapper
 
 
 def statement(build: Callable[..., str]) -> Callable[..., str]:
     """Cache the SQL text `build(*args)` returns: statements are written once per
     process, not on every call (a process talks to one database, `default`)."""
     return functools.cache(build)
+
+
+def execute(query: str, params: Sequence) -> CursorWrapper:
+    """Run `query` on a cursor kept for this connection and return that cursor.
+
+    Opening a cursor costs about as much as a prepared statement's round trip,
+    so the hot path reuses one: a new one when the connection was reopened or
+    started or stopped logging queries (tests count them). Read its rows before
+    the next call."""
+    connection.ensure_connection()
+    key = (connection.connection, connection.queries_logged)
+    kept = getattr(connection, "_examens_sql_cursor", None)
+    if kept is None or kept[0] != key:
+        kept = (key, connection.cursor())
+        connection._examens_sql_cursor = kept
+    cursor = kept[1]
+    cursor.execute(query, params)
+    return cursor
 
 
 def qn(name: str) -> str:
@@ -154,6 +172,5 @@ def _insert_sql(model: type[models.Model]) -> str:
 
 def insert(instance: models.Model) -> None:
     """INSERT `instance` in one statement and set its primary key (no signals)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(type(instance)), insert_params(instance))
-        mark_saved(instance, cursor.fetchone()[0])
+    cursor = execute(_insert_sql(type(instance)), insert_params(instance))
+    mark_saved(instance, cursor.fetchone()[0])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from examens import sql
@@ -51,9 +50,7 @@ def _first_pass(candidate_id: int, component_id: int, levels: tuple[str, ...] | 
     params = [candidate_id, component_id, True, Result.Status.RELEASED]
     params.extend(Result.PASSING_OUTCOMES)
     params.extend(levels or ())
-    with connection.cursor() as cursor:
-        cursor.execute(_first_pass_sql(len(levels or ())), params)
-        row = cursor.fetchone()
+    row = sql.execute(_first_pass_sql(len(levels or ())), params).fetchone()
     return _SAT_ON.load(row).sat_on if row else None
 
 

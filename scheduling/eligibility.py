@@ -26,7 +26,6 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -282,9 +281,7 @@ def load_inputs(candidate_id: int, session_id: int, idempotency_key: str | None 
     the booking made with `idempotency_key`. None for a candidate or session
     that does not exist."""
     params = [candidate_id, session_id, *_RULE_DECISIONS, candidate_id, session_id]
-    with connection.cursor() as cursor:
-        cursor.execute(_inputs_sql(), [*params, idempotency_key])
-        rows = cursor.fetchall()
+    rows = sql.execute(_inputs_sql(), [*params, idempotency_key]).fetchall()
     c, s, k, r, d = _PARTS
     first = next(row for row in rows if row[0] == 1)
     session = s.load(first, 1 + c.width)

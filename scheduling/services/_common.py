@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import connection
 from django.utils import timezone
 
 from examens import sql
@@ -45,9 +44,7 @@ def take_seat(session: ExamSession) -> ExamSession | None:
     `session` is reused (reference data). The caller's transaction must end
     in a rollback if it refuses the booking after all.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_take_seat_sql(), [session.pk])
-        rows = cursor.fetchall()
+    rows = sql.execute(_take_seat_sql(), [session.pk]).fetchall()
     if not rows:
         return None
     locked = _SESSION.load(rows[0])

@@ -164,3 +164,24 @@ def test_booking_inputs_are_read_together_and_absent_ones_are_none():
     assert load_inputs(candidate.pk + 1000, session.pk).candidate is None
     assert load_inputs(candidate.pk, session.pk + 1000).session is None
     assert load_inputs(CandidateFactory().pk, session.pk).decisions == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_execute_reuses_a_cursor_until_the_connection_or_query_logging_changes():
+    from django.test.utils import CaptureQueriesContext
+
+    first = sql.execute("SELECT 1", [])
+    assert first.fetchone()[0] == 1
+    assert sql.execute("SELECT 2", []) is first
+
+    with CaptureQueriesContext(connection) as captured:
+        logged = sql.execute("SELECT 3", [])
+        assert logged.fetchone()[0] == 3
+    assert logged is not first
+    assert [query["sql"] for query in captured.captured_queries] == ["SELECT 3"]
+
+    connection.close()
+    reopened = sql.execute("SELECT 4", [])
+    assert reopened is not first
+    assert reopened is not logged
+    assert reopened.fetchone()[0] == 4
