@@ -35,13 +35,12 @@ def database_from_url(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use postgres://)")
     options: dict = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
-    # Server-side parameters and prepared statements (psycopg 3): PostgreSQL parses
-    # and plans a repeated statement once per connection, which halves its CPU per
-    # booking (bench/booking.py). 0 turns them off, e.g. behind a transaction-mode
-    # pgbouncer older than 1.21.
+    # Prepared statements (psycopg 3) for the fixed SQL of the hot paths (examens.sql
+    # binds their parameters on the server): PostgreSQL parses and plans each once per
+    # connection, which halves its CPU per booking (bench/booking.py). 0 turns them
+    # off, e.g. behind a transaction-mode pgbouncer older than 1.21.
     prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 5)
     if prepare_threshold > 0:
-        options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", prepare_threshold)
     return {
         "ENGINE": "django.db.backends.postgresql",

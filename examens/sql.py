@@ -41,17 +41,31 @@ def execute(query: str, params: Sequence) -> CursorWrapper:
 
     Opening a cursor costs about as much as a prepared statement's round trip,
     so the hot path reuses one: a new one when the connection was reopened or
-    started or stopped logging queries (tests count them). Read its rows before
-    the next call."""
+    started or stopped logging queries (tests count them). On PostgreSQL it
+    binds parameters on the server, so that psycopg prepares each of these
+    fixed statements once per connection (`prepare_threshold`); the ORM keeps
+    Django's client-side binding, which has no 65,535-parameter limit for bulk
+    work. Read the rows before the next call."""
     connection.ensure_connection()
     key = (connection.connection, connection.queries_logged)
     kept = getattr(connection, "_examens_sql_cursor", None)
     if kept is None or kept[0] != key:
-        kept = (key, connection.cursor())
+        kept = (key, _new_cursor())
         connection._examens_sql_cursor = kept
     cursor = kept[1]
     cursor.execute(query, params)
     return cursor
+
+
+def _new_cursor() -> CursorWrapper:
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    raw = ServerBindingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
 
 
 def qn(name: str) -> str:

@@ -185,3 +185,15 @@ def test_execute_reuses_a_cursor_until_the_connection_or_query_logging_changes()
     assert reopened is not first
     assert reopened is not logged
     assert reopened.fetchone()[0] == 4
+
+
+def test_the_orm_keeps_client_side_binding_so_bulk_work_has_no_parameter_limit():
+    """Server-side binding caps a statement at 65,535 parameters (a bulk delete of
+    results hit it); only examens.sql's fixed statements bind on the server."""
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    many = list(range(1, 70_001))
+    assert Booking.objects.filter(pk__in=many).count() == 0
+    assert sql.execute("SELECT %s::int + 1", [1]).fetchone()[0] == 2
+    assert type(sql.execute("SELECT 1", []).cursor).__name__ == "ServerBindingCursor"
