@@ -38,7 +38,8 @@ def database_from_url(url: str) -> dict:
     # Prepared statements (psycopg 3) for the fixed SQL of the hot paths (examens.sql
     # binds their parameters on the server): PostgreSQL parses and plans each once per
     # connection, which halves its CPU per booking (bench/booking.py). 0 turns them
-    # off, e.g. behind a transaction-mode pgbouncer older than 1.21.
+    # off. Connections must be real sessions (direct, or a pooler in session mode):
+    # audit chains hold session advisory locks (docs/decisions/0006).
     prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 5)
     if prepare_threshold > 0:
         options.setdefault("prepare_threshold", prepare_threshold)

@@ -183,6 +183,8 @@ class Booking(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(blank=True)
     invitation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Failed attempts of the invitation outbox; it gives up at MAX_INVITATION_ATTEMPTS.
+    invitation_failures = models.PositiveSmallIntegerField(default=0, editable=False)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     identity_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

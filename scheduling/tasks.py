@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 
 from celery import shared_task
 from django.conf import settings
@@ -75,7 +76,10 @@ def deliver_invitation(booking_id: int) -> bool:
     The booking row stays locked from the check until the mark commits, and a
     second deliverer skips a locked row (SKIP LOCKED on PostgreSQL; SQLite runs
     one writer at a time): two runs of the outbox never send one invitation
-    twice. A mail error leaves it unsent for the next run (at least once).
+    twice. The mark and its audit event are written first and the mail sent
+    last, so a mail error rolls the mark back and leaves the invitation for the
+    next attempt (at least once); only a failed commit after a sent mail sends
+    it again.
     """
     from .services import claim_invitation
 
@@ -88,8 +92,20 @@ def deliver_invitation(booking_id: int) -> bool:
         )
         if booking is None or not booking.candidate.email:
             return False
-        _booking_message(booking, "invitation").send()
-        return claim_invitation(booking, actor=JOBS)
+        message = _booking_message(booking, "invitation")
+        if not claim_invitation(booking, actor=JOBS):
+            return False
+        message.send()
+        return True
+
+
+def note_invitation_failure(booking_id: int, error: Exception) -> None:
+    """Count a failed invitation and record it (the error's kind, never the address)."""
+    from .services import record_invitation_failure
+
+    booking = Booking.objects.filter(pk=booking_id).first()
+    if booking is not None:
+        record_invitation_failure(booking, actor=JOBS, error=type(error).__name__)
 
 
 def queue_invitation(booking_id: int) -> None:
@@ -119,16 +135,31 @@ def send_booking_mail_task(booking_id: int, kind: str) -> None:
     _booking_message(booking, kind).send()
 
 
+MAX_INVITATION_ATTEMPTS = 5
+# The mail server itself is unreachable: stop this run, count nothing against a booking.
+SERVER_DOWN = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
 @shared_task
 def send_pending_invitations_task(limit: int = 500) -> int:
     """The invitation outbox: send the unsent invitations of booked seats in sessions
-    still to come, oldest booking first. Returns how many were sent. Safe to run
-    twice or concurrently (deliver_invitation). A transient mail error ends this
-    run; the rest waits for the next one."""
+    still to come, oldest booking first. Returns how many were sent.
+
+    Safe to run twice or concurrently (deliver_invitation). When the mail server
+    is down the run stops and the rest waits for the next one. Any other failure
+    (a refused address, a broken template) is counted against that booking only
+    and the run goes on; after MAX_INVITATION_ATTEMPTS the outbox gives up on it
+    (its audit trail shows why)."""
     pending = (
         Booking.objects.filter(
             status=Booking.Status.BOOKED,
             invitation_sent_at__isnull=True,
+            invitation_failures__lt=MAX_INVITATION_ATTEMPTS,
             session__starts_at__gt=timezone.now(),
         )
         .exclude(candidate__email="")
@@ -139,9 +170,12 @@ def send_pending_invitations_task(limit: int = 500) -> int:
     for booking_id in list(pending):
         try:
             sent += deliver_invitation(booking_id)
-        except TRANSIENT:
-            logger.warning("Invitation mail failed; the outbox retries on its next run.")
+        except SERVER_DOWN:
+            logger.warning("Mail server unreachable; the invitation outbox retries next run.")
             break
+        except Exception as error:  # noqa: BLE001 - one booking's failure must not stop the rest
+            logger.warning("Invitation for booking %s failed: %s", booking_id, type(error).__name__)
+            note_invitation_failure(booking_id, error)
     return sent
 
 

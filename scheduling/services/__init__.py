@@ -9,6 +9,7 @@ from .bookings import (
     claim_invitation,
     claim_reminder,
     mark_no_show,
+    record_invitation_failure,
     reschedule_booking,
 )
 from .door import check_in_booking, reject_at_door, report_irregularity
@@ -46,6 +47,7 @@ __all__ = [
     "mark_no_show",
     "mark_session_held",
     "publish_session",
+    "record_invitation_failure",
     "reject_at_door",
     "report_irregularity",
     "reschedule_booking",

@@ -433,6 +433,22 @@ def claim_invitation(booking: Booking, *, actor) -> bool:
         return True
 
 
+def record_invitation_failure(booking: Booking, *, actor, error: str) -> Booking:
+    """Count one failed attempt to send `booking`'s invitation (the outbox gives up
+    after tasks.MAX_INVITATION_ATTEMPTS); `error` names the kind of failure."""
+    with transaction.atomic():
+        booking = lock_booking(booking.pk)
+        booking.invitation_failures += 1
+        booking.save(update_fields=["invitation_failures"])
+        record_event(
+            actor,
+            "scheduling.booking.invitation_failed",
+            booking,
+            data={"error": error, "failures": booking.invitation_failures},
+        )
+        return booking
+
+
 def claim_reminder(booking: Booking, *, actor) -> bool:
     """Mark a booked seat's reminder as due and queue its mail after commit.
 
@@ -458,6 +474,7 @@ __all__ = [
     "cancel_locked",
     "claim_invitation",
     "claim_reminder",
+    "record_invitation_failure",
     "mark_no_show",
     "reschedule_booking",
 ]

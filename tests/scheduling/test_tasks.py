@@ -176,3 +176,44 @@ def test_two_outbox_runs_at_once_send_an_invitation_once(outbox_mode, mailoutbox
 
     assert sorted(results) == [0, 1]
     assert len(mailoutbox) == 1
+
+
+def test_a_refused_address_does_not_hold_up_the_other_invitations(
+    outbox_mode, mailoutbox, monkeypatch
+):
+    import smtplib
+
+    from django.core.mail import EmailMessage
+
+    from scheduling.tasks import MAX_INVITATION_ATTEMPTS
+
+    actor = UserFactory()
+    session = SessionFactory()
+    refused = book_candidate(
+        session, actor=actor, candidate=candidate_for(session, email="typo@exampel.nl")
+    )
+    fine = book_candidate(session, actor=actor, candidate=candidate_for(session, email="f@x.nl"))
+    original = EmailMessage.send
+
+    def refuse_typo(self, *args, **kwargs):
+        if self.to == ["typo@exampel.nl"]:
+            raise smtplib.SMTPRecipientsRefused({"typo@exampel.nl": (550, b"no such domain")})
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", refuse_typo)
+
+    assert send_pending_invitations_task() == 1
+    assert [message.to for message in mailoutbox] == [["f@x.nl"]]
+    for _ in range(MAX_INVITATION_ATTEMPTS + 2):
+        send_pending_invitations_task()
+
+    refused.refresh_from_db()
+    fine.refresh_from_db()
+    assert fine.invitation_sent_at is not None
+    assert refused.invitation_sent_at is None
+    assert refused.invitation_failures == MAX_INVITATION_ATTEMPTS  # then the outbox gives up
+    failures = AuditEvent.objects.filter(action="scheduling.booking.invitation_failed")
+    assert failures.count() == MAX_INVITATION_ATTEMPTS
+    assert "typo@" not in str(failures.first().data)
+    sent = AuditEvent.objects.filter(action="scheduling.booking.invitation_sent")
+    assert [event.object_id for event in sent] == [str(fine.pk)]
