@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from examens.exceptions import ExamAdminError
 from examens.permissions import candidate_for_viewer
-from examens.views.errors import attach_error
+from examens.views.errors import attach_error, render_form
 from examens.views.fresh import fresh_factor_required
 
 from . import permissions, selectors
@@ -92,7 +92,7 @@ def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your rating has been recorded."))
             return redirect("grading:worklist")
-    return render(
+    return render_form(
         request,
         "grading/rate.html",
         {
@@ -101,7 +101,7 @@ def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
             "rubric": rubric,
             "visible": selectors.ratings_visible_to(request.user, booking),
         },
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 
@@ -160,11 +160,11 @@ def result_correct(request: HttpRequest, result_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The result has been corrected."))
             return redirect("grading:history", result_id=corrected.pk)
-    return render(
+    return render_form(
         request,
         "grading/correct.html",
         {"result": result, "form": form},
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 
@@ -206,11 +206,11 @@ def sign_off(request: HttpRequest, candidate_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The component has been signed off."))
             return redirect("grading:progress", candidate_id=candidate.pk)
-    return render(
+    return render_form(
         request,
         "grading/sign_off.html",
         {"candidate": candidate, "form": form},
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 
@@ -256,11 +256,11 @@ def qualification_grant(request: HttpRequest, organisation_id: int) -> HttpRespo
         else:
             messages.success(request, _("The qualification has been granted."))
             return redirect("grading:qualifications", organisation_id=organisation.pk)
-    return render(
+    return render_form(
         request,
         "grading/qualification_grant.html",
         {"organisation": organisation, "form": form},
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 
@@ -279,9 +279,9 @@ def qualification_withdraw(request: HttpRequest, qualification_id: int) -> HttpR
         else:
             messages.success(request, _("The qualification has been withdrawn."))
             return redirect("grading:qualifications", organisation_id=qualification.organisation_id)
-    return render(
+    return render_form(
         request,
         "grading/qualification_withdraw.html",
         {"qualification": qualification, "form": form},
-        status=400 if form.errors else 200,
+        form=form,
     )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from examens.exceptions import ExamAdminError
 from examens.models import ExamVersion, Room
-from examens.views.errors import attach_error
+from examens.views.errors import attach_error, render_form
 
 from . import eligibility, ical, permissions, selectors, services
 from .forms import (
@@ -87,11 +87,11 @@ def session_create(request):
         else:
             messages.success(request, _("The session has been planned as a draft."))
             return redirect("scheduling:session-detail", session_id=session.pk)
-    return render(
+    return render_form(
         request,
         "scheduling/session_form.html",
         {"form": form},
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 
@@ -283,7 +283,7 @@ def booking_reschedule(request, booking_id: int):
                 _("The booking is moved (new reference %(ref)s).") % {"ref": new.reference},
             )
             return redirect("scheduling:session-detail", session_id=new.session_id)
-    return render(
+    return render_form(
         request,
         "scheduling/reschedule.html",
         {
@@ -293,7 +293,7 @@ def booking_reschedule(request, booking_id: int):
             "late": selectors.late_move(booking),
             "free_days": selectors.policy_for(booking.component).free_cancellation_days,
         },
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 
@@ -339,7 +339,7 @@ def version_withdraw(request, version_id: int):
             attach_error(form, error)
         else:
             version.refresh_from_db()
-    return render(
+    return render_form(
         request,
         "scheduling/version_withdraw.html",
         {
@@ -348,7 +348,7 @@ def version_withdraw(request, version_id: int):
             "outcome": outcome,
             "preview": None if outcome else selectors.withdrawal_preview(version),
         },
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 
@@ -428,11 +428,11 @@ def waiting_list(request):
         else:
             messages.success(request, _("The candidate is on the waiting list."))
             return redirect("scheduling:waiting-list")
-    return render(
+    return render_form(
         request,
         "scheduling/waiting_list.html",
         {"entries": selectors.waiting_list_of(centres), "form": form},
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 

@@ -1,6 +1,8 @@
 """One place where views turn a domain error into what the person sees."""
 
 from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from examens.exceptions import ExamAdminError
 
@@ -9,3 +11,11 @@ def attach_error(form: forms.Form, error: ExamAdminError) -> None:
     """Show `error` on the field it names, or on the form when it names none we show."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, str(error.message))
+
+
+def render_form(
+    request: HttpRequest, template: str, context: dict, *, form: forms.Form
+) -> HttpResponse:
+    """Render a page with `form`: 400 when the form carries errors (the person and any
+    client see the refusal), 200 otherwise."""
+    return render(request, template, context, status=400 if form.errors else 200)

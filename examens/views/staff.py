@@ -14,7 +14,7 @@ from examens.forms import CandidateSearchForm, DecisionForm, FindByBsnForm
 from examens.models import Candidate, Role
 from examens.services import normalise_bsn, record_decision
 
-from .errors import attach_error
+from .errors import attach_error, render_form
 
 
 def healthz(request):
@@ -74,7 +74,7 @@ def candidate_find(request):
         return redirect("examens:candidate-detail", candidate_id=candidate.pk)
     candidates = selectors.search_candidates(request.user)
     page = Paginator(candidates, 50).get_page(1)
-    return render(
+    return render_form(
         request,
         "examens/candidate_list.html",
         {
@@ -83,7 +83,7 @@ def candidate_find(request):
             "find_form": form,
             "query": "",
         },
-        status=400 if form.errors else 200,
+        form=form,
     )
 
 
@@ -136,9 +136,9 @@ def decision_create(request, candidate_id: int):
         else:
             messages.success(request, _("The decision has been recorded."))
             return redirect("examens:candidate-detail", candidate_id=candidate.pk)
-    return render(
+    return render_form(
         request,
         "examens/decision_form.html",
         {"candidate": candidate, "form": form},
-        status=400 if form.errors else 200,
+        form=form,
     )
