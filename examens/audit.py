@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -38,6 +39,9 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
+
+# Who acts in a service: a person (User) or, for scheduled jobs only, a SystemActor.
+Actor: TypeAlias = User | SystemActor
 
 
 def _canonical(value) -> object:

@@ -53,7 +53,13 @@ class DuplicateCandidate(RegistryError):
     default_message = _("A candidate with this BSN is already registered.")
 
 
-class NotAllowed(ExamAdminError):
-    code = "not_allowed"
+class NotPermitted(ExamAdminError):
+    """The actor may not do this: the one refusal every service raises.
+
+    Mapped to a response in one place (pages: 403, or 404 where the object's
+    existence must not leak; API: 403 with this code).
+    """
+
+    code = "not_permitted"
     status = 403
     default_message = _("You are not allowed to do this.")
