@@ -1,9 +1,12 @@
 """The admin: the exam catalogue and organisations are edited here, with an audit event
-for every save and delete. Candidates and decisions change through services only."""
+for every save and delete (inlines and many-to-many fields included). Memberships change
+through their services; candidates, decisions and tokens are shown only."""
 
 from django.contrib import admin
-from django.db import transaction
-from django.forms.models import model_to_dict
+from django.contrib.auth.models import Group
+from django.db import models, transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import record_event
 from .models import (
@@ -13,7 +16,6 @@ from .models import (
     Component,
     Decision,
     ExamCentre,
-    ExamVersion,
     Membership,
     Organisation,
     Regime,
@@ -22,40 +24,112 @@ from .models import (
     RouteRequirement,
     User,
 )
+from .services import grant_membership, revoke_membership
+
+_NEVER_RECORDED = {"password"}
 
 
-def _snapshot(obj) -> dict:
-    return {key: value for key, value in model_to_dict(obj).items() if key != "password"}
+def _plain(value):
+    """A form or model value as JSON data: rows by primary key, querysets as sorted lists."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return sorted((_plain(item) for item in value), key=str)
+    return value
+
+
+def _snapshot(obj: models.Model) -> dict:
+    """Every concrete and many-to-many field of `obj` as it is stored now."""
+    values = {}
+    for field in obj._meta.concrete_fields:
+        if field.name not in _NEVER_RECORDED:
+            values[field.name] = _plain(field.value_from_object(obj))
+    if obj.pk is not None:
+        for field in obj._meta.many_to_many:
+            values[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
+    return values
+
+
+def _changes(form) -> tuple[list[str], dict]:
+    """The fields a change form changed, and what they held before."""
+    fields = sorted(name for name in form.changed_data if name not in _NEVER_RECORDED)
+    return fields, {name: _plain(form.initial.get(name)) for name in fields}
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Writes `<app>.<model>.created|changed|deleted` in the transaction of the save."""
+    """Writes `<app>.<model>.created|changed|deleted` in the transaction of the save.
 
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
+    Django's change view wraps save_model, save_related (many-to-many fields and
+    inline formsets) and the log entry in one transaction; the event is written
+    after save_related so that it names every changed field, many-to-many
+    included, and each inline row gets an event of its own. A save that changed
+    nothing writes no event.
+    """
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        if change:
+            fields, previous = _changes(form)
+        else:
+            fields, previous = sorted(set(form.fields) - _NEVER_RECORDED), {}
+        inlines = [entry for formset in formsets for entry in getattr(formset, "audited_rows", [])]
+        # An inline change is a change of the parent's relation (`requirements` of a route).
+        fields += sorted({fs.prefix for fs in formsets if getattr(fs, "audited_rows", None)})
+        if not change or fields or inlines:
+            data = {"fields": fields, "values": _snapshot(obj)}
+            if previous:
+                data["previous"] = previous
+            if inlines:
+                data["inlines"] = inlines
             verb = "changed" if change else "created"
-            fields = sorted(form.changed_data) if change else []
-            record_event(
-                request.user,
-                f"{obj._meta.label_lower}.{verb}",
-                obj,
-                data={"fields": fields, "values": _snapshot(obj)},
-            )
+            record_event(request.user, f"{obj._meta.label_lower}.{verb}", obj, data=data)
+
+    def save_formset(self, request, form, formset, change):
+        """Save an inline formset and write one event per row it created, changed or deleted."""
+        doomed = [
+            (row.instance, row.instance.pk, _snapshot(row.instance))
+            for row in formset.deleted_forms
+            if row.instance.pk is not None
+        ]
+        super().save_formset(request, form, formset, change)
+        rows = []
+        for obj in formset.new_objects:
+            fields = sorted(set(formset.form.base_fields) - {"id", "DELETE"})
+            rows.append(self._audit_row(request, obj, "created", fields, _snapshot(obj)))
+        for obj, changed in formset.changed_objects:
+            rows.append(self._audit_row(request, obj, "changed", sorted(changed), _snapshot(obj)))
+        for obj, pk, values in doomed:
+            obj.pk = pk  # Model.delete() cleared it; the event names the row that was
+            rows.append(self._audit_row(request, obj, "deleted", sorted(values), values))
+            obj.pk = None
+        formset.audited_rows = rows
+
+    @staticmethod
+    def _audit_row(request, obj, verb: str, fields: list[str], values: dict) -> dict:
+        record_event(
+            request.user,
+            f"{obj._meta.label_lower}.{verb}",
+            obj,
+            data={"fields": fields, "values": values},
+        )
+        return {"model": obj._meta.label_lower, "id": obj.pk, "change": verb, "fields": fields}
 
     def delete_model(self, request, obj):
         with transaction.atomic():
+            values = _snapshot(obj)
             record_event(
                 request.user,
                 f"{obj._meta.label_lower}.deleted",
                 obj,
-                data={"values": _snapshot(obj)},
+                data={"fields": sorted(values), "values": values},
             )
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -134,16 +208,33 @@ class ComponentAdmin(AuditedAdmin):
     ]
 
 
-@admin.register(ExamVersion)
-class ExamVersionAdmin(AuditedAdmin):
-    list_display = ["code", "component", "level", "max_raw_score", "cutoff_raw", "status"]
-    list_filter = ["component", "level", "status"]
-
-
 @admin.register(Membership)
-class MembershipAdmin(AuditedAdmin):
+class MembershipAdmin(admin.ModelAdmin):
+    """Granted and revoked through the registry services; a role is never edited in place
+    (revoke it and grant the other one)."""
+
     list_display = ["user", "organisation", "role"]
     list_filter = ["role", "organisation"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        form.instance = grant_membership(
+            form.cleaned_data["user"],
+            actor=request.user,
+            organisation=form.cleaned_data["organisation"],
+            role=form.cleaned_data["role"],
+        )
+        obj.pk = form.instance.pk
+
+    def delete_model(self, request, obj):
+        revoke_membership(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for membership in queryset.order_by("pk"):
+                revoke_membership(membership, actor=request.user)
 
 
 @admin.register(User)
@@ -188,3 +279,23 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["pk", "created_at", "actor_label", "action", "object_type", "object_id"]
     list_filter = ["action"]
     search_fields = ["action", "object_id"]
+
+
+# Roles are memberships: Django's groups are not used, and are not a door around them.
+admin.site.unregister(Group)
+# Second factors are enrolled, confirmed and removed through examens.twofactor; the admin
+# shows which devices exist, never their keys or backup codes.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+    fields = ["user", "name", "confirmed", "last_used_at"]
+
+
+@admin.register(StaticDevice)
+class StaticDeviceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+    fields = ["user", "name", "confirmed", "last_used_at"]

@@ -7,15 +7,38 @@ import re
 from stdnum.nl import bsn as stdnum_bsn
 
 _NINE_DIGITS = re.compile(r"(?<!\d)(\d{9})(?!\d)")
-_SECRET_KEYS = {"password", "secret", "token", "otp", "key", "code", "codes", "backup_codes"}
-_SECRET_SUFFIXES = ("_password", "_secret", "_token", "_key", "_otp", "_codes")
+# Secrets by their real names. A bare `code` is not one: catalogue rows (components,
+# routes, versions) are identified by their code, and the audit trail must keep it.
+_SECRET_KEYS = {
+    "password",
+    "secret",
+    "token",
+    "otp",
+    "key",
+    "key_hash",
+    "totp_key",
+    "backup_codes",
+    "recovery_codes",
+    "static_tokens",
+    "otp_code",
+    "verification_code",
+    "one_time_code",
+}
+_SECRET_SUFFIXES = ("password", "_secret", "_token", "_tokens", "_otp", "_key", "_key_hash")
+_SECRET_PREFIXES = ("otp_", "totp_", "password_")
+_NOT_SECRET = {"key_id", "public_key"}
 
 
 def _is_secret_key(key: str) -> bool:
-    """`password`, `otp_token`, `api_key` are secrets; `cbs_code`, `key_id` are not."""
+    """`password`, `otp_token`, `otp_code`, `api_key`, `totp_key` are secrets;
+    `code`, `cbs_code`, `component_code`, `key_id`, `public_key` are not."""
     lowered = key.lower()
+    if lowered in _NOT_SECRET:
+        return False
     return (
-        lowered in _SECRET_KEYS or lowered.endswith(_SECRET_SUFFIXES) or lowered.startswith("otp_")
+        lowered in _SECRET_KEYS
+        or lowered.endswith(_SECRET_SUFFIXES)
+        or lowered.startswith(_SECRET_PREFIXES)
     )
 
 

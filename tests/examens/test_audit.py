@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from examens.audit import _CHAIN_LOCK_ID, SYSTEM, _ChainState, record_event, verify_chain
-from examens.models import AuditEvent
+from examens.models import AuditEvent, Component
 from examens.privacy import MaskBsnLogFilter, mask_bsn, mask_data
 from tests.conftest import require_service
 from tests.examens.factories import CandidateFactory, UserFactory, make_bsn
@@ -235,3 +235,52 @@ def test_postgresql_connections_each_own_one_chain():
     assert other["chain"] != events[0].chain
     assert other["held"] == [other["chain"]]
     assert verify_chain() == (4, None)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "password",
+        "new_password",
+        "secret",
+        "client_secret",
+        "token",
+        "otp_token",
+        "api_token",
+        "static_tokens",
+        "otp",
+        "otp_code",
+        "verification_code",
+        "one_time_code",
+        "backup_codes",
+        "recovery_codes",
+        "key",
+        "api_key",
+        "totp_key",
+        "secret_key",
+        "private_key",
+        "key_hash",
+    ],
+)
+def test_mask_data_hides_each_secret_by_its_name(name):
+    assert mask_data({name: "s3cr3t"}) == {name: "***"}
+
+
+@pytest.mark.parametrize(
+    "name", ["code", "cbs_code", "component_code", "version_code", "key_id", "public_key"]
+)
+def test_mask_data_keeps_identifiers_named_code_or_key(name):
+    assert mask_data({name: "LEZ"}) == {name: "LEZ"}
+
+
+def test_a_catalogue_event_keeps_its_component_code():
+    component = Component.objects.get(code="LEZ")
+    with transaction.atomic():
+        event = record_event(
+            SYSTEM,
+            "examens.component.changed",
+            component,
+            data={"fields": ["fee_cents"], "values": {"code": "LEZ", "fee_cents": 100}},
+        )
+    event.refresh_from_db()
+    assert event.data["values"]["code"] == "LEZ"
