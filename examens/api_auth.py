@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from .models import ApiToken
-from .services import hash_api_key
+from .services import hash_api_key, record_api_token_use
 
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 
@@ -61,10 +60,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         moment = timezone.now()
         if token.last_used_at is not None and moment - token.last_used_at < LAST_USED_PRECISION:
             return
-        stale = moment - LAST_USED_PRECISION
-        ApiToken.objects.filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale), pk=token.pk
-        ).update(last_used_at=moment)
+        record_api_token_use(token, at=moment, precision=LAST_USED_PRECISION)
 
     def authenticate_header(self, request):
         return "Bearer"

@@ -6,6 +6,7 @@ import datetime
 import secrets
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -382,3 +383,18 @@ def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         record_event(actor, "examens.api_token.revoked", token, data={"name": token.name})
     return token
+
+
+def record_api_token_use(
+    token: ApiToken, *, at: datetime.datetime, precision: datetime.timedelta
+) -> bool:
+    """Stamp when `token` was last used, at most once per `precision`.
+
+    A usage stamp, not a decision: it writes no audit event (one per API call
+    would bury the trail). One conditional UPDATE: concurrent workers never both
+    write, no row lock is held. Idempotent within `precision`. Returns whether
+    it wrote.
+    """
+    stale = at - precision
+    fresh = ApiToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale))
+    return bool(fresh.filter(pk=token.pk).update(last_used_at=at))

@@ -1,6 +1,7 @@
 """Shared fixtures: users with and without a verified second factor, services switches."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -67,6 +68,52 @@ def mark_fresh(client, *, age_seconds: float = 0) -> None:
     session = client.session
     session[FRESH_SESSION_KEY] = time.time() - age_seconds
     session.save()
+
+
+def var_snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `root` with its size and modification time."""
+    if not root.exists():
+        return {}
+    return {
+        str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_under_var():
+    """Fails the run when any test wrote, changed or removed a file under the real var/.
+
+    The embedded product keeps its database, media, signing keys and secret there: a
+    test that reached it would leave the user's own files changed (or 23 PDFs behind).
+    """
+    from django.conf import settings
+
+    root = Path(settings.VAR_DIR)
+    before = var_snapshot(root)
+    yield
+    after = var_snapshot(root)
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    assert not changed, f"tests wrote under {root}: {changed[:10]}"
+
+
+@pytest.fixture(autouse=True)
+def temporary_files(settings, tmp_path):
+    """Media, signing keys (VAR_DIR/signing_keys) and all else kept in var/ go to tmp_path."""
+    settings.VAR_DIR = tmp_path / "var"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    default = settings.STORAGES["default"]
+    if default["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                **default,
+                "OPTIONS": {**default.get("OPTIONS", {}), "location": settings.MEDIA_ROOT},
+            },
+        }
 
 
 @pytest.fixture(autouse=True)

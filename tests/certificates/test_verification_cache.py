@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+import redis
 from django.db import DatabaseError, transaction
 from django.db.models.query import QuerySet
 
@@ -21,6 +22,7 @@ from certificates.tasks import flush_verification_counts_task
 from certificates.verification import Outcome
 from examens.audit import SYSTEM
 from tests.certificates.conftest import make_progress
+from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -151,18 +153,20 @@ def test_flush_whose_database_write_fails_keeps_the_counts_pending(certificate, 
 
 @pytest.fixture
 def redis_cache(settings, monkeypatch):
-    """The production cache: Redis on 127.0.0.1:6379 under a prefix of this test's own."""
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
+    """The production cache: Redis at REDIS_URL under a prefix of this test's own.
+
+    Without REDIS_URL the test is skipped, unless REQUIRE_SERVICES is set: then it
+    fails, as it does when the Redis named there does not answer.
+    """
+    url = settings.REDIS_URL
+    require_service("Redis (REDIS_URL)", bool(url))
+    client = redis.Redis.from_url(url)
+    client.ping()  # a configured Redis that does not answer is a failure, not a skip
     prefix = f"test-certificates-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/0",
+            "LOCATION": url,
             "KEY_PREFIX": prefix,
         }
     }
