@@ -10,12 +10,12 @@ from certificates.models import Certificate, SigningKey
 from certificates.selectors import verify_online
 from certificates.services import current_signing_key, issue_certificate
 from examens.audit import SYSTEM
-from tests.certificates.conftest import make_progress
 
 pytestmark = pytest.mark.django_db
 
 
 def test_rotate_signing_key_adds_a_key_and_old_certificates_still_verify(candidate, grading):
+    grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
     out = io.StringIO()
 
@@ -30,7 +30,8 @@ def test_demo_seed_issues_for_complete_routes_only_and_is_idempotent(grading):
     from tests.examens.factories import CandidateFactory
 
     done, busy = CandidateFactory(), CandidateFactory()
-    grading.set(busy, make_progress(complete=False, overrides={"LEZ": "outstanding"}))
+    grading.complete(done)
+    grading.complete(busy, skip=("LEZ",))
 
     first = demo.seed(users={}, stdout=io.StringIO())
     second = demo.seed(users={}, stdout=io.StringIO())

@@ -21,7 +21,6 @@ from certificates.services import (
 from certificates.verification import Outcome
 from examens.audit import SYSTEM
 from examens.models import AuditEvent, Organisation
-from tests.certificates.conftest import make_progress
 from tests.conftest import require_service
 from tests.examens.factories import CandidateFactory, OrganisationFactory, route
 
@@ -33,6 +32,7 @@ def events(action: str) -> int:
 
 
 def test_issue_certificate_signs_what_is_printed_and_records_the_event(candidate, grading):
+    grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
     data = decode_token(certificate.payload).data
@@ -56,6 +56,7 @@ def test_issue_certificate_signs_what_is_printed_and_records_the_event(candidate
 
 
 def test_issue_certificate_twice_yields_one_certificate(candidate, grading):
+    grading.complete(candidate)
     first = issue_certificate(candidate, actor=SYSTEM)
     second = issue_certificate(candidate, actor=SYSTEM)
 
@@ -65,24 +66,27 @@ def test_issue_certificate_twice_yields_one_certificate(candidate, grading):
 
 
 def test_issue_refused_when_route_not_complete(candidate, grading):
-    grading.set(candidate, make_progress(complete=False, overrides={"LEZ": "outstanding"}))
+    grading.complete(candidate, skip=("LEZ",))
 
     with pytest.raises(RouteNotComplete):
         issue_certificate(candidate, actor=SYSTEM)
     assert not Certificate.objects.exists()
 
 
-def test_optional_components_not_taken_are_not_printed(candidate, grading):
-    grading.set(candidate, make_progress(overrides={"MAP": "outstanding"}))
+def test_optional_components_not_taken_are_not_printed(grading):
+    candidate = CandidateFactory(route=route("Z"))
+    grading.complete(candidate, skip=("LEZ", "LUI"))  # optional on the Z route
 
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
-    assert "MAP" not in [c.code for c in decode_token(certificate.payload).data.components]
+    printed = [c.code for c in decode_token(certificate.payload).data.components]
+    assert printed == ["EIND", "MAP", "PVT", "SCH", "SPR"]
 
 
 def test_z_route_certificate_is_issued_by_the_municipality(grading):
     municipality = OrganisationFactory(name="Zeist", kind=Organisation.Kind.MUNICIPALITY)
     candidate = CandidateFactory(route=route("Z"), municipality=municipality)
+    grading.complete(candidate)
 
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
@@ -90,8 +94,10 @@ def test_z_route_certificate_is_issued_by_the_municipality(grading):
 
 
 def test_changed_content_revokes_the_old_certificate_and_issues_a_new_one(candidate, grading):
+    grading.complete(candidate)
     old = issue_certificate(candidate, actor=SYSTEM)
-    grading.set(candidate, make_progress(overrides={"SPR": "passed"}))
+    grading.withdraw(candidate, "SPR")  # the exemption is withdrawn; SPR passed instead
+    grading.pass_component(candidate, "SPR", level="B1")
 
     new = issue_certificate(candidate, actor=SYSTEM)
 
@@ -103,6 +109,7 @@ def test_changed_content_revokes_the_old_certificate_and_issues_a_new_one(candid
 
 
 def test_suspended_certificate_is_not_replaced_by_issuing(candidate, grading):
+    grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
     suspend_certificate(certificate, actor=SYSTEM, reason="Fraudeonderzoek")
 
@@ -115,8 +122,9 @@ def test_suspended_certificate_is_not_replaced_by_issuing(candidate, grading):
 def test_correction_that_breaks_the_route_revokes_with_reason_and_a_later_pass_reissues(
     candidate, grading
 ):
+    grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
-    grading.set(candidate, make_progress(complete=False, overrides={"LEZ": "outstanding"}))
+    grading.correct(candidate, "LEZ", passed=False)
 
     revoked = reevaluate_certificate(candidate, actor=SYSTEM, reason="LEZ gecorrigeerd")
 
@@ -125,7 +133,7 @@ def test_correction_that_breaks_the_route_revokes_with_reason_and_a_later_pass_r
     assert revoked.status_reason == "LEZ gecorrigeerd"
     assert revoked.status_changed_at is not None
     assert reevaluate_certificate(candidate, actor=SYSTEM, reason="again") is None
-    grading.set(candidate, make_progress())
+    grading.correct(candidate, "LEZ", passed=True)
     new = issue_certificate(candidate, actor=SYSTEM)
     assert new.pk != certificate.pk
     assert Certificate.objects.filter(candidate=candidate).count() == 2
@@ -135,6 +143,7 @@ def test_correction_that_breaks_the_route_revokes_with_reason_and_a_later_pass_r
 
 
 def test_reevaluation_keeps_a_certificate_whose_route_is_still_complete(candidate, grading):
+    grading.complete(candidate)
     issue_certificate(candidate, actor=SYSTEM)
 
     assert reevaluate_certificate(candidate, actor=SYSTEM, reason="x") is None
@@ -142,6 +151,7 @@ def test_reevaluation_keeps_a_certificate_whose_route_is_still_complete(candidat
 
 
 def test_suspend_and_reinstate_are_status_changes_with_reasons(candidate, grading):
+    grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
     suspend_certificate(certificate, actor=SYSTEM, reason="Onderzoek")
@@ -156,6 +166,7 @@ def test_suspend_and_reinstate_are_status_changes_with_reasons(candidate, gradin
 
 
 def test_revoke_needs_a_reason_and_is_final(candidate, grading):
+    grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
     with pytest.raises(ReasonRequired):
@@ -189,11 +200,14 @@ def test_key_file_named_in_settings_is_used_on_first_use(settings, tmp_path):
 
 
 def test_rotation_keeps_old_certificates_verifying(candidate, grading):
+    grading.complete(candidate)
     old = issue_certificate(candidate, actor=SYSTEM)
     old_key = old.signing_key
 
     new_key = rotate_signing_key(actor=SYSTEM)
-    other = issue_certificate(CandidateFactory(), actor=SYSTEM)
+    other_candidate = CandidateFactory()
+    grading.complete(other_candidate)
+    other = issue_certificate(other_candidate, actor=SYSTEM)
 
     old_key.refresh_from_db()
     assert old_key.valid_until is not None
@@ -207,6 +221,7 @@ def test_rotation_keeps_old_certificates_verifying(candidate, grading):
 def test_concurrent_issuing_yields_one_certificate(grading):
     require_service("PostgreSQL", connection.vendor == "postgresql")
     candidate = CandidateFactory()
+    grading.complete(candidate)
     current_signing_key(actor=SYSTEM)
     barrier = threading.Barrier(6)
     serials, errors = [], []

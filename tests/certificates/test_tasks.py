@@ -11,13 +11,14 @@ from certificates.tasks import issue_certificate_task
 from config.celery import app as celery_app
 from examens.models import AuditEvent
 from grading.signals import result_corrected, result_released
-from tests.certificates.conftest import make_progress, s3_client
+from tests.certificates.conftest import s3_client
 from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
 
 
 def test_task_issues_and_stores_the_pdf_under_its_deterministic_key(candidate, grading):
+    grading.complete(candidate)
     certificate_id = issue_certificate_task.delay(candidate.pk).get()
 
     certificate = Certificate.objects.get(pk=certificate_id)
@@ -28,6 +29,7 @@ def test_task_issues_and_stores_the_pdf_under_its_deterministic_key(candidate, g
 
 
 def test_task_run_twice_issues_once_and_stores_once(candidate, grading):
+    grading.complete(candidate)
     issue_certificate_task.delay(candidate.pk)
     issue_certificate_task.delay(candidate.pk)
 
@@ -37,6 +39,7 @@ def test_task_run_twice_issues_once_and_stores_once(candidate, grading):
 
 
 def test_storage_error_is_retried_and_never_issues_twice(candidate, grading, monkeypatch):
+    grading.complete(candidate)
     calls = {"n": 0}
     storage_class = type(storages["default"])
     real_save = storage_class.save
@@ -63,7 +66,7 @@ def test_storage_error_is_retried_and_never_issues_twice(candidate, grading, mon
 
 
 def test_task_does_nothing_when_the_route_is_not_complete(candidate, grading):
-    grading.set(candidate, make_progress(complete=False, overrides={"LEZ": "outstanding"}))
+    grading.complete(candidate, skip=("LEZ",))
 
     assert issue_certificate_task.delay(candidate.pk).get() is None
     assert not Certificate.objects.exists()
@@ -72,6 +75,7 @@ def test_task_does_nothing_when_the_route_is_not_complete(candidate, grading):
 def test_released_result_completing_the_route_queues_issuing_on_commit(
     candidate, grading, django_capture_on_commit_callbacks
 ):
+    grading.complete(candidate)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result_released.send(sender=None, result_id=1, candidate_id=candidate.pk)
 
@@ -84,7 +88,7 @@ def test_released_result_completing_the_route_queues_issuing_on_commit(
 def test_released_result_with_route_incomplete_queues_nothing(
     candidate, grading, django_capture_on_commit_callbacks
 ):
-    grading.set(candidate, make_progress(complete=False, overrides={"LEZ": "outstanding"}))
+    grading.complete(candidate, skip=("LEZ",))
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result_released.send(sender=None, result_id=1, candidate_id=candidate.pk)
@@ -95,23 +99,25 @@ def test_released_result_with_route_incomplete_queues_nothing(
 def test_correction_breaking_the_route_revokes_and_a_later_pass_issues_anew(
     candidate, grading, django_capture_on_commit_callbacks
 ):
+    grading.complete(candidate)
     with django_capture_on_commit_callbacks(execute=True):
         result_released.send(sender=None, result_id=1, candidate_id=candidate.pk)
     first = Certificate.objects.get()
-    grading.set(candidate, make_progress(complete=False, overrides={"LEZ": "outstanding"}))
+    grading.correct(candidate, "LEZ", passed=False)
 
     result_corrected.send(sender=None, result_id=2, previous_id=1, candidate_id=candidate.pk)
 
     first.refresh_from_db()
     assert first.status == "revoked"
     assert "no longer complete" in first.status_reason
-    grading.set(candidate, make_progress())
+    grading.correct(candidate, "LEZ", passed=True)
     with django_capture_on_commit_callbacks(execute=True):
         result_released.send(sender=None, result_id=3, candidate_id=candidate.pk)
     assert Certificate.objects.filter(status="valid").exclude(pk=first.pk).count() == 1
 
 
 def test_pdf_is_stored_on_s3_over_http(candidate, grading):
+    grading.complete(candidate)
     require_service("S3 storage", bool(django_settings.AWS_STORAGE_BUCKET_NAME))
     options = django_settings.STORAGES["default"]["OPTIONS"]
     s3 = s3_client(options)

@@ -21,7 +21,6 @@ from certificates.services import (
 from certificates.tasks import flush_verification_counts_task
 from certificates.verification import Outcome
 from examens.audit import SYSTEM
-from tests.certificates.conftest import make_progress
 from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def certificate(candidate, grading, django_capture_on_commit_callbacks):
+    grading.complete(candidate)
     with django_capture_on_commit_callbacks(execute=True):
         certificate = issue_certificate(candidate, actor=SYSTEM)
     return certificate
@@ -78,7 +78,7 @@ def test_revocation_by_a_correction_is_seen_at_once(
     certificate, candidate, grading, django_capture_on_commit_callbacks
 ):
     assert outcome(certificate) == Outcome.VALID
-    grading.set(candidate, make_progress(complete=False, overrides={"LEZ": "outstanding"}))
+    grading.correct(candidate, "LEZ", passed=False)
 
     with django_capture_on_commit_callbacks(execute=True):
         reevaluate_certificate(candidate, actor=SYSTEM, reason="Resultaat gecorrigeerd")
@@ -86,11 +86,12 @@ def test_revocation_by_a_correction_is_seen_at_once(
     assert outcome(certificate) == Outcome.REVOKED
 
 
-def test_replacement_after_a_changed_level_is_seen_at_once(
+def test_replacement_after_a_changed_outcome_is_seen_at_once(
     certificate, candidate, grading, django_capture_on_commit_callbacks
 ):
     assert outcome(certificate) == Outcome.VALID
-    grading.set(candidate, make_progress(overrides={"SCH": "passed"}))
+    grading.withdraw(candidate, "SPR")  # the exemption is withdrawn; SPR passed instead
+    grading.pass_component(candidate, "SPR", level="B1")
 
     with django_capture_on_commit_callbacks(execute=True):
         replacement = issue_certificate(candidate, actor=SYSTEM)
@@ -104,7 +105,8 @@ def test_certificate_signed_by_a_just_rotated_key_verifies_at_once(
     certificate, candidate, grading, django_capture_on_commit_callbacks
 ):
     assert outcome(certificate) == Outcome.VALID  # this process now holds the old key list
-    grading.set(candidate, make_progress(overrides={"SCH": "passed"}))
+    grading.withdraw(candidate, "SPR")  # the exemption is withdrawn; SPR passed instead
+    grading.pass_component(candidate, "SPR", level="B1")
 
     with django_capture_on_commit_callbacks(execute=True):
         rotate_signing_key(actor=SYSTEM)

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def certificate(candidate, grading):
+    grading.complete(candidate)
     return issue_certificate(candidate, actor=SYSTEM)
 
 
