@@ -2,13 +2,15 @@
 for every save and delete (inlines and many-to-many fields included). Memberships change
 through their services; candidates, decisions and tokens are shown only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.db import models, transaction
+from django.http import HttpResponseRedirect
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import record_event
+from .exceptions import ExamAdminError
 from .models import (
     ApiToken,
     AuditEvent,
@@ -218,6 +220,29 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def _refusal(self, request, error: ExamAdminError):
+        """A service's refusal (e.g. NotPermitted) as a message, nothing written."""
+        self.message_user(request, str(error.message), messages.ERROR)
+        return HttpResponseRedirect(request.path)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ExamAdminError as error:
+            return self._refusal(request, error)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ExamAdminError as error:
+            return self._refusal(request, error)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except ExamAdminError as error:
+            return self._refusal(request, error)
 
     def save_model(self, request, obj, form, change):
         form.instance = grant_membership(
