@@ -267,7 +267,7 @@ def seed_candidates(
         candidate.bsn: candidate
         for candidate in Candidate.objects.filter(bsn__in=[plan.bsn for plan in plans])
     }
-    decided = set(
+    decided: set[tuple[str, str, str | None, str]] = set(
         Decision.objects.filter(candidate__bsn__in=[plan.bsn for plan in plans]).values_list(
             "candidate__bsn", "kind", "component__code", "ground"
         )

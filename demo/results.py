@@ -100,9 +100,9 @@ def _points(rubric_aspects, share: float) -> dict[str, int]:
     return {a["code"]: max(1, round(int(a["max"]) * share)) for a in rubric_aspects}
 
 
-def _coordinator(examiners: dict[int, list[User]], booking: Booking) -> User | None:
+def _coordinator(examiners: dict[int, list[User]], booking: Booking | None) -> User | None:
     """The first demo examiner of the organisation whose centre held the session."""
-    own = examiners.get(booking.session.centre.organisation_id, [])
+    own = examiners.get(booking.session.centre.organisation_id, []) if booking else []
     return own[0] if own else None
 
 
@@ -221,8 +221,10 @@ def _correct(examiners: dict[int, list[User]]) -> int:
         .order_by("pk")
         .first()
     )
-    coordinator = _coordinator(examiners, target.booking) if target is not None else None
-    if target is None or coordinator is None:
+    if target is None or target.raw_score is None or target.exam_version is None:
+        return 0
+    coordinator = _coordinator(examiners, target.booking)
+    if coordinator is None:
         return 0
     new_raw = target.raw_score + 1
     if new_raw > target.exam_version.max_raw_score:
@@ -233,11 +235,11 @@ def _correct(examiners: dict[int, list[User]]) -> int:
 
 def _signer(candidate: Candidate, examiners: dict[int, list[User]]) -> tuple[User, int] | None:
     """An examiner of the candidate's municipality, else of a provider it contracted."""
-    allowed = sign_off_organisations(candidate).order_by("kind", "pk")
-    municipality_first = sorted(allowed, key=lambda o: o.pk != candidate.municipality_id)
-    for organisation in municipality_first:
-        if examiners.get(organisation.pk):
-            return examiners[organisation.pk][0], organisation.pk
+    allowed = sorted(sign_off_organisations(candidate).values_list("pk", flat=True))
+    allowed.sort(key=lambda pk: pk != candidate.municipality_id)  # the municipality first
+    for organisation_id in allowed:
+        if examiners.get(organisation_id):
+            return examiners[organisation_id][0], organisation_id
     return None
 
 

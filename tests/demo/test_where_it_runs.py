@@ -159,3 +159,13 @@ def test_seed_demo_under_debug_keeps_the_readme_logins():
             DEMO_PASSWORD,
             base64.b32encode(bytes.fromhex(device.key)).decode(),
         )
+
+
+def test_seed_demo_outside_debug_refuses_quiet_which_would_lose_the_secrets(settings):
+    settings.DEBUG = False
+    before = all_row_counts()
+
+    with pytest.raises(CommandError, match="--quiet"):
+        seed("--outside-debug", "--quiet")
+
+    assert all_row_counts() == before

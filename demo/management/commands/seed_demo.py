@@ -75,7 +75,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet",
             action="store_true",
-            help="Print nothing (no summary, no login table; outside DEBUG, secrets are lost).",
+            help="Print nothing (no summary, no login table). Under DEBUG only.",
         )
         parser.add_argument(
             OUTSIDE_DEBUG_FLAG,
@@ -89,6 +89,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, candidates: int, quiet: bool, outside_debug: bool, **options) -> None:
         credentials_for = credentials_policy(outside_debug=outside_debug)
+        if quiet and credentials_for is random_credentials:
+            raise CommandError(
+                "--quiet would hide the only copy of the random passwords and TOTP secrets "
+                "that new accounts get outside DEBUG. Nothing was written."
+            )
         started = time.monotonic()
         created: Counter[str] = Counter()
         # One transaction: an interrupted seed leaves nothing half-written.
