@@ -6,7 +6,8 @@ really do it. Two kinds of row cannot:
 - The world as it stood before the product: organisations, the provider's
   contracts, exam centres and rooms, staff accounts with their TOTP devices,
   and each organisation's first administrator (appointed when it joined; that
-  administrator grants every other membership through `grant_membership`).
+  administrator grants every other membership through `grant_membership`);
+  and, outside DEBUG, random secrets for accounts once seeded under DEBUG.
   The product has no service for these yet; each is written here in a
   transaction with its audit event, as a service would.
 - History in the past: the services refuse to plan a session before now, so a
@@ -28,6 +29,7 @@ from examens.audit import record_event
 from examens.models import ExamCentre, Membership, Organisation, Role, Room, User
 from scheduling.models import Booking, ExamSession
 
+from .credentials import Credentials
 from .world import DEMO_SYSTEM, TOTP_DEVICE_NAME
 
 # --- The world before the product -----------------------------------------------------
@@ -170,6 +172,22 @@ def appoint_first_admin(user: User, organisation: Organisation) -> tuple[Members
         data={"user": user.pk, "organisation": organisation.pk, "role": Role.ADMIN},
     )
     return membership, True
+
+
+@transaction.atomic
+def replace_known_secrets(user: User, device: TOTPDevice, credentials: Credentials) -> None:
+    """Give an account seeded under DEBUG (README password, derived TOTP key) random secrets."""
+    user.set_password(credentials.password)
+    user.save(update_fields=["password"])
+    device.key = credentials.totp_key
+    device.save(update_fields=["key"])
+    # Neither secret, not even masked: the event says they were replaced.
+    record_event(
+        DEMO_SYSTEM,
+        "examens.user.demo_secrets_replaced",
+        user,
+        data={"username": user.username, "device": device.pk, "demo": True},
+    )
 
 
 # --- History in the past ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from examens.models import Organisation, User
 from examens.services import grant_membership
 
 from . import history
-from .credentials import Credentials
+from .credentials import Credentials, known_totp_key_for
 from .world import (
     ADMINS,
     AGENCY,
@@ -66,12 +66,15 @@ def seed_staff(
     created: Counter[str],
     *,
     credentials_for: Callable[[str], Credentials],
+    replace_known: bool = False,
 ) -> tuple[dict[str, User], dict[str, Credentials]]:
     """The staff accounts and their roles; (users, the secrets set by this run).
 
     `credentials_for(username)` gives a new account its password and a new
     device its TOTP key; what exists keeps its secret, which is not known here
-    (an empty string in the returned credentials).
+    (an empty string in the returned credentials). With `replace_known` (outside
+    DEBUG), an account still holding the derived DEBUG TOTP key (seeded under DEBUG
+    earlier) gets new secrets as well, so no known login survives.
     """
     users: dict[str, User] = {}
     issued: dict[str, Credentials] = {}
@@ -84,12 +87,16 @@ def seed_staff(
             superuser=username in SUPERUSERS,
             password=credentials.password,
         )
-        _, new_device = history.enrol_totp_device(user, key=credentials.totp_key)
+        device, new_device = history.enrol_totp_device(user, key=credentials.totp_key)
         if new or new_device:
             issued[username] = Credentials(
                 password=credentials.password if new else "",
                 totp_key=credentials.totp_key if new_device else "",
             )
+        elif replace_known and device.key == known_totp_key_for(username):
+            history.replace_known_secrets(user, device, credentials)
+            issued[username] = credentials
+            created["accounts given random secrets"] += 1
         created["users"] += new
         created["TOTP devices"] += new_device
         users[username] = user

@@ -169,3 +169,24 @@ def test_seed_demo_outside_debug_refuses_quiet_which_would_lose_the_secrets(sett
         seed("--outside-debug", "--quiet")
 
     assert all_row_counts() == before
+
+
+def test_seed_demo_outside_debug_replaces_the_known_logins_of_an_earlier_debug_seed(settings):
+    seed()  # under DEBUG: the README's password and derived TOTP keys
+    settings.DEBUG = False
+
+    output = seed("--outside-debug")
+
+    printed = logins(output)
+    assert set(printed) == set(USERNAMES)
+    for username in USERNAMES:
+        user = User.objects.get(username=username)
+        device = TOTPDevice.objects.get(user=user, name="demo")
+        assert device.key != known_totp_key_for(username)
+        assert printed[username][1] == base64.b32encode(bytes.fromhex(device.key)).decode()
+        assert user.check_password(printed[username][0])
+        assert not user.check_password(DEMO_PASSWORD)
+    assert AuditEvent.objects.filter(action="examens.user.demo_secrets_replaced").count() == len(
+        USERNAMES
+    )
+    assert "(unchanged)" in seed("--outside-debug")

@@ -9,7 +9,8 @@ grading and certificates parts of the demo (`demo.sessions`, `demo.results`,
 Where it may run: never in the production profile (refused before anything is
 written). Under DEBUG every account gets the README's password and a fixed
 TOTP key. Outside DEBUG it runs only with `--outside-debug`, and then every new
-account gets a random password and TOTP key, printed once here and nowhere else.
+account (and every account still holding the known DEBUG secrets) gets a random
+password and TOTP key, printed once here and nowhere else.
 
 Idempotent: every object has a natural key and is looked up before it is
 created, so a second run creates nothing and writes no audit event.
@@ -101,7 +102,10 @@ class Command(BaseCommand):
             organisations = registry.seed_organisations(created)
             registry.seed_centres(organisations, created)
             users, issued = registry.seed_staff(
-                organisations, created, credentials_for=credentials_for
+                organisations,
+                created,
+                credentials_for=credentials_for,
+                replace_known=credentials_for is random_credentials,
             )
             seed_candidates(
                 max(candidates, 0), organisations=organisations, users=users, created=created
