@@ -43,7 +43,7 @@ APP_PARTS = (sessions, results, issuing)
 
 def credentials_policy(*, outside_debug: bool) -> Callable[[str], Credentials]:
     """How new accounts get their secrets here; raises CommandError where the demo may not run."""
-    if getattr(settings, "PRODUCTION", False) or settings.PROFILE == "production":
+    if getattr(settings, "PRODUCTION", False) or getattr(settings, "PROFILE", "") == "production":
         raise CommandError(
             "seed_demo refuses to run in the production profile (DJANGO_PROFILE=production): "
             "it would create accounts and people that do not exist. Nothing was written."
