@@ -6,16 +6,16 @@ import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from examens.exceptions import ExamAdminError
+from examens.gates import gate, require
 from examens.models import ExamVersion, Room
-from examens.views.errors import attach_error, render_form
+from examens.views.errors import act, submit
 
 from . import eligibility, ical, permissions, selectors, services
 from .forms import (
@@ -68,54 +68,47 @@ def session_create(request):
     centres = permissions.planner_centres(request.user)
     rooms = Room.objects.filter(centre__in=centres).select_related("centre")
     form = SessionForm(request.POST or None, rooms=rooms)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            session = services.create_session(
-                actor=request.user,
-                centre=data["room"].centre,
-                room=data["room"],
-                exam_version=data["exam_version"],
-                starts_at=data["starts_at"],
-                duration_minutes=data["duration_minutes"],
-                capacity=data["capacity"],
-                accommodations=data["accommodations"],
-                max_extra_minutes=data["max_extra_minutes"],
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("The session has been planned as a draft."))
-            return redirect("scheduling:session-detail", session_id=session.pk)
-    return render_form(
+    return submit(
         request,
-        "scheduling/session_form.html",
-        {"form": form},
-        form=form,
+        form,
+        lambda data: services.create_session(
+            actor=request.user,
+            centre=data["room"].centre,
+            room=data["room"],
+            exam_version=data["exam_version"],
+            starts_at=data["starts_at"],
+            duration_minutes=data["duration_minutes"],
+            capacity=data["capacity"],
+            accommodations=data["accommodations"],
+            max_extra_minutes=data["max_extra_minutes"],
+        ),
+        success=_("The session has been planned as a draft."),
+        then=lambda session: redirect("scheduling:session-detail", session_id=session.pk),
+        template="scheduling/session_form.html",
+        context={"form": form},
     )
 
 
-def _session_page(request, session: ExamSession, *, staff_form=None, status: int = 200):
-    return render(
-        request,
-        "scheduling/session_detail.html",
-        {
-            "session": session,
-            "bookings": selectors.bookings_of(session),
-            "staff": session.assignments.select_related("user"),
-            "staff_form": staff_form
-            or StaffForm(people=selectors.assignable_staff(session), auto_id="staff_%s"),
-            "started": timezone.now() >= session.starts_at,
-            "cancel_form": CancelSessionForm(),
-            "cancel_booking_form": CancelBookingForm(),
-        },
-        status=status,
-    )
+def _session_context(session: ExamSession, *, staff_form: StaffForm | None = None) -> dict:
+    return {
+        "session": session,
+        "bookings": selectors.bookings_of(session),
+        "staff": session.assignments.select_related("user"),
+        "staff_form": staff_form
+        or StaffForm(people=selectors.assignable_staff(session), auto_id="staff_%s"),
+        "started": timezone.now() >= session.starts_at,
+        "cancel_form": CancelSessionForm(),
+        "cancel_booking_form": CancelBookingForm(),
+    }
+
+
+def _to_session(session_id: int) -> str:
+    return reverse("scheduling:session-detail", kwargs={"session_id": session_id})
 
 
 def session_detail(request, session_id: int):
     session = permissions.session_for_planner(request.user, session_id)
-    return _session_page(request, session)
+    return render(request, "scheduling/session_detail.html", _session_context(session))
 
 
 @require_POST
@@ -123,60 +116,56 @@ def session_staff(request, session_id: int):
     """Assign an examiner or invigilator; refusals are shown on the person field."""
     session = permissions.session_for_planner(request.user, session_id)
     form = StaffForm(request.POST, people=selectors.assignable_staff(session), auto_id="staff_%s")
-    if form.is_valid():
-        try:
-            services.assign_staff(
-                session,
-                actor=request.user,
-                user=form.cleaned_data["user"],
-                role=form.cleaned_data["role"],
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("The staff member is assigned."))
-            return redirect("scheduling:session-detail", session_id=session.pk)
-    return _session_page(request, session, staff_form=form, status=400)
+    return submit(
+        request,
+        form,
+        lambda data: services.assign_staff(
+            session, actor=request.user, user=data["user"], role=data["role"]
+        ),
+        success=_("The staff member is assigned."),
+        then=_to_session(session.pk),
+        template="scheduling/session_detail.html",
+        context=_session_context(session, staff_form=form),
+    )
 
 
 @require_POST
 def session_held(request, session_id: int):
     session = permissions.session_for_planner(request.user, session_id)
-    try:
-        services.mark_session_held(session, actor=request.user)
-    except ExamAdminError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("The session is marked as held."))
-    return redirect("scheduling:session-detail", session_id=session.pk)
+    return act(
+        request,
+        lambda: services.mark_session_held(session, actor=request.user),
+        success=_("The session is marked as held."),
+        then=_to_session(session.pk),
+    )
 
 
 @require_POST
 def session_publish(request, session_id: int):
     session = permissions.session_for_planner(request.user, session_id)
-    try:
-        services.publish_session(session, actor=request.user)
-    except ExamAdminError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("The session is open for booking."))
-    return redirect("scheduling:session-detail", session_id=session.pk)
+    return act(
+        request,
+        lambda: services.publish_session(session, actor=request.user),
+        success=_("The session is open for booking."),
+        then=_to_session(session.pk),
+    )
 
 
 @require_POST
 def session_cancel(request, session_id: int):
     session = permissions.session_for_planner(request.user, session_id)
     form = CancelSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cancel_session(session, actor=request.user, reason=form.cleaned_data["reason"])
-        except ExamAdminError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("The session is cancelled; the candidates are notified."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Give the reason for cancelling."))
-    return redirect("scheduling:session-detail", session_id=session.pk)
+        return redirect(_to_session(session.pk))
+    return act(
+        request,
+        lambda: services.cancel_session(
+            session, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        success=_("The session is cancelled; the candidates are notified."),
+        then=_to_session(session.pk),
+    )
 
 
 def session_book(request, session_id: int):
@@ -184,49 +173,53 @@ def session_book(request, session_id: int):
     session = permissions.session_for_planner(request.user, session_id)
     form = CandidateSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    assessment = None
-    chosen = None
-    status = 200
+
+    def page(chosen=None, *, status: int = 200):
+        candidates = permissions.bookable_candidates(request.user).select_related("municipality")
+        for word in query.split():
+            candidates = candidates.filter(family_name__icontains=word) | candidates.filter(
+                given_names__icontains=word
+            )
+        pages = Paginator(
+            candidates.order_by("family_name", "given_names", "pk"), CANDIDATES_PER_PAGE
+        )
+        return render(
+            request,
+            "scheduling/book.html",
+            {
+                "session": session,
+                "form": form,
+                "query": query,
+                "page": pages.get_page(request.GET.get("page")) if query else None,
+                "chosen": chosen,
+                "assessment": eligibility.assess(chosen, session) if chosen else None,
+            },
+            status=status,
+        )
+
     if request.method == "POST":
         chosen = permissions.candidate_for_booking(request.user, request.POST.get("candidate"))
-        try:
-            booking = services.book_candidate(session, actor=request.user, candidate=chosen)
-        except ExamAdminError:
-            assessment = eligibility.assess(chosen, session)
-            status = 409
-        else:
-            messages.success(
-                request,
-                _("%(name)s is booked (reference %(ref)s).")
-                % {"name": chosen.full_name, "ref": booking.reference},
-            )
+
+        def booked(booking):
             if booking.outside_term:
                 messages.warning(
                     request, _("Note: the session falls outside the candidate's term.")
                 )
-            return redirect("scheduling:session-detail", session_id=session.pk)
-    elif request.GET.get("candidate"):
-        chosen = permissions.candidate_for_booking(request.user, request.GET.get("candidate"))
-        assessment = eligibility.assess(chosen, session)
-    candidates = permissions.bookable_candidates(request.user).select_related("municipality")
-    for word in query.split():
-        candidates = candidates.filter(family_name__icontains=word) | candidates.filter(
-            given_names__icontains=word
+            return redirect(_to_session(session.pk))
+
+        return act(
+            request,
+            lambda: services.book_candidate(session, actor=request.user, candidate=chosen),
+            success=lambda booking: (
+                _("%(name)s is booked (reference %(ref)s).")
+                % {"name": chosen.full_name, "ref": booking.reference}
+            ),
+            then=booked,
+            refused=lambda error: page(chosen, status=409),
         )
-    page = Paginator(candidates.order_by("family_name", "given_names", "pk"), CANDIDATES_PER_PAGE)
-    return render(
-        request,
-        "scheduling/book.html",
-        {
-            "session": session,
-            "form": form,
-            "query": query,
-            "page": page.get_page(request.GET.get("page")) if query else None,
-            "chosen": chosen,
-            "assessment": assessment,
-        },
-        status=status,
-    )
+    if request.GET.get("candidate"):
+        return page(permissions.candidate_for_booking(request.user, request.GET.get("candidate")))
+    return page()
 
 
 @require_POST
@@ -234,30 +227,28 @@ def booking_cancel(request, booking_id: int):
     booking = permissions.booking_for_planner(request.user, booking_id)
     form = CancelBookingForm(request.POST)
     form.is_valid()
-    try:
-        services.cancel_booking(
+    return act(
+        request,
+        lambda: services.cancel_booking(
             booking,
             actor=request.user,
             reason=form.cleaned_data.get("reason", ""),
             reason_accepted=form.cleaned_data.get("reason_accepted", False),
-        )
-    except ExamAdminError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("The booking is cancelled."))
-    return redirect("scheduling:session-detail", session_id=booking.session_id)
+        ),
+        success=_("The booking is cancelled."),
+        then=_to_session(booking.session_id),
+    )
 
 
 @require_POST
 def booking_no_show(request, booking_id: int):
     booking = permissions.booking_for_planner(request.user, booking_id)
-    try:
-        services.mark_no_show(booking, actor=request.user)
-    except ExamAdminError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("Marked as a no-show; the attempt counts."))
-    return redirect("scheduling:session-detail", session_id=booking.session_id)
+    return act(
+        request,
+        lambda: services.mark_no_show(booking, actor=request.user),
+        success=_("Marked as a no-show; the attempt counts."),
+        then=_to_session(booking.session_id),
+    )
 
 
 def booking_reschedule(request, booking_id: int):
@@ -265,42 +256,34 @@ def booking_reschedule(request, booking_id: int):
     booking = permissions.booking_for_planner(request.user, booking_id)
     targets = selectors.reschedule_targets(booking, permissions.planner_centres(request.user))
     form = RescheduleForm(request.POST or None, sessions=targets)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            new = services.reschedule_booking(
-                booking,
-                actor=request.user,
-                to_session=data["to_session"],
-                reason=data["reason"],
-                reason_accepted=data["reason_accepted"],
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("The booking is moved (new reference %(ref)s).") % {"ref": new.reference},
-            )
-            return redirect("scheduling:session-detail", session_id=new.session_id)
-    return render_form(
+    return submit(
         request,
-        "scheduling/reschedule.html",
-        {
+        form,
+        lambda data: services.reschedule_booking(
+            booking,
+            actor=request.user,
+            to_session=data["to_session"],
+            reason=data["reason"],
+            reason_accepted=data["reason_accepted"],
+        ),
+        success=lambda new: (
+            _("The booking is moved (new reference %(ref)s).") % {"ref": new.reference}
+        ),
+        then=lambda new: redirect(_to_session(new.session_id)),
+        template="scheduling/reschedule.html",
+        context={
             "booking": booking,
             "form": form,
             "has_targets": targets.exists(),
             "late": selectors.late_move(booking),
             "free_days": selectors.policy_for(booking.component).free_cancellation_days,
         },
-        form=form,
     )
 
 
 def versions(request):
     """Active exam versions with the bookings of their future sessions (agency planners)."""
-    if not permissions.may_withdraw_versions(request.user):
-        raise Http404
+    require(permissions.may_withdraw_versions(request.user))
     return render(
         request,
         "scheduling/versions.html",
@@ -326,29 +309,28 @@ def version_withdraw(request, version_id: int):
         .order_by("code")
     )
     form = WithdrawVersionForm(request.POST or None, replacements=replacements)
-    outcome = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            outcome = services.withdraw_exam_version(
-                version,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                replacement=form.cleaned_data["replacement"],
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            version.refresh_from_db()
-    return render_form(
+    template = "scheduling/version_withdraw.html"
+
+    def withdrawn(outcome):
+        version.refresh_from_db()
+        context = {"version": version, "form": form, "outcome": outcome, "preview": None}
+        return render(request, template, context)
+
+    return submit(
         request,
-        "scheduling/version_withdraw.html",
-        {
+        form,
+        lambda data: services.withdraw_exam_version(
+            version, actor=request.user, reason=data["reason"], replacement=data["replacement"]
+        ),
+        success=None,
+        then=withdrawn,
+        template=template,
+        context={
             "version": version,
             "form": form,
-            "outcome": outcome,
-            "preview": None if outcome else selectors.withdrawal_preview(version),
+            "outcome": None,
+            "preview": selectors.withdrawal_preview(version),
         },
-        form=form,
     )
 
 
@@ -379,10 +361,9 @@ def _feeds_page(request, *, new_feed=None):
 
 def feeds(request):
     """Secret calendar feeds of the centres the user plans, and the examiner's own."""
-    if not permissions.planner_centres(request.user).exists() and not permissions.has_own_feed(
-        request.user
-    ):
-        raise Http404
+    require(
+        permissions.planner_centres(request.user).exists() or permissions.has_own_feed(request.user)
+    )
     return _feeds_page(request)
 
 
@@ -390,11 +371,9 @@ def feeds(request):
 def feed_create(request):
     """Make (or replace) a feed; its URL is shown on this response only."""
     form = FeedForm(request.POST)
-    if not form.is_valid():
-        raise Http404
+    require(form.is_valid())
     if form.cleaned_data["mine"]:
-        if not permissions.has_own_feed(request.user):
-            raise Http404
+        require(permissions.has_own_feed(request.user))
         owner = {"user": request.user}
     else:
         owner = {
@@ -416,36 +395,31 @@ def feed_revoke(request, feed_id: int):
 def waiting_list(request):
     centres = permissions.planner_centres(request.user)
     form = WaitingListForm(request.POST or None, centres=centres)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        candidate = permissions.candidate_for_booking(request.user, data["candidate"])
-        try:
-            services.add_to_waiting_list(
-                candidate, actor=request.user, centre=data["centre"], component=data["component"]
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("The candidate is on the waiting list."))
-            return redirect("scheduling:waiting-list")
-    return render_form(
+    return submit(
         request,
-        "scheduling/waiting_list.html",
-        {"entries": selectors.waiting_list_of(centres), "form": form},
-        form=form,
+        form,
+        lambda data: services.add_to_waiting_list(
+            permissions.candidate_for_booking(request.user, data["candidate"]),
+            actor=request.user,
+            centre=data["centre"],
+            component=data["component"],
+        ),
+        success=_("The candidate is on the waiting list."),
+        then=reverse("scheduling:waiting-list"),
+        template="scheduling/waiting_list.html",
+        context={"entries": selectors.waiting_list_of(centres), "form": form},
     )
 
 
 @require_POST
 def offer_accept(request, entry_id: int):
     entry = permissions.waiting_entry_for_planner(request.user, entry_id)
-    try:
-        booking = services.accept_offer(entry, actor=request.user)
-    except ExamAdminError as error:
-        messages.error(request, str(error.message))
-        return redirect("scheduling:waiting-list")
-    messages.success(request, _("Booked (reference %(ref)s).") % {"ref": booking.reference})
-    return redirect("scheduling:waiting-list")
+    return act(
+        request,
+        lambda: services.accept_offer(entry, actor=request.user),
+        success=lambda booking: _("Booked (reference %(ref)s).") % {"ref": booking.reference},
+        then=reverse("scheduling:waiting-list"),
+    )
 
 
 def door(request, session_id: int):
@@ -454,50 +428,57 @@ def door(request, session_id: int):
     search = DoorSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     action_form = DoorActionForm(request.POST or None)
-    status = 200
+
+    def page(status: int = 200):
+        return render(
+            request,
+            "scheduling/door.html",
+            {
+                "session": session,
+                "search": search,
+                "bookings": selectors.find_bookings(session, query=query),
+                "query": query,
+            },
+            status=status,
+        )
+
+    def refused(error):
+        messages.error(request, str(error.message))
+        return page(status=409)
+
     if request.method == "POST":
         booking = permissions.booking_at_door(request.user, session, request.POST.get("booking"))
         if action_form.is_valid():
-            data = action_form.cleaned_data
-            try:
-                if data["action"] == "check_in":
-                    services.check_in_booking(
-                        booking, actor=request.user, identity_confirmed=data["identity_confirmed"]
-                    )
-                    messages.success(request, _("Checked in."))
-                elif data["action"] == "reject":
-                    services.reject_at_door(booking, actor=request.user, reason=data["text"])
-                    messages.success(request, _("Refused; the attempt is not consumed."))
-                else:
-                    services.report_irregularity(
-                        booking, actor=request.user, description=data["text"]
-                    )
-                    messages.success(request, _("The irregularity has been recorded."))
-            except ExamAdminError as error:
-                messages.error(request, str(error.message))
-                status = 409
-            else:
-                return redirect("scheduling:door", session_id=session.pk)
-    return render(
-        request,
-        "scheduling/door.html",
-        {
-            "session": session,
-            "search": search,
-            "bookings": selectors.find_bookings(session, query=query),
-            "query": query,
-        },
-        status=status,
-    )
+            return act(
+                request,
+                lambda: _door_action(request, booking, action_form.cleaned_data),
+                success=lambda message: message,
+                then=reverse("scheduling:door", kwargs={"session_id": session.pk}),
+                refused=refused,
+            )
+    return page()
+
+
+def _door_action(request, booking, data: dict) -> str:
+    """Do the chosen door action; return what to tell the person at the door."""
+    if data["action"] == "check_in":
+        services.check_in_booking(
+            booking, actor=request.user, identity_confirmed=data["identity_confirmed"]
+        )
+        return _("Checked in.")
+    if data["action"] == "reject":
+        services.reject_at_door(booking, actor=request.user, reason=data["text"])
+        return _("Refused; the attempt is not consumed.")
+    services.report_irregularity(booking, actor=request.user, description=data["text"])
+    return _("The irregularity has been recorded.")
 
 
 def calendar_feed(request, token: str):
     """The secret iCalendar feed of a centre or an examiner (no login: the URL is the key)."""
-    feed = CalendarFeed.objects.filter(
-        token=services.feed_token_digest(token), revoked_at__isnull=True
-    ).first()
-    if feed is None:
-        raise Http404
+    feed = gate(
+        CalendarFeed.objects.filter(revoked_at__isnull=True),
+        token=services.feed_token_digest(token),
+    )
     if feed.centre_id:
         sessions = ExamSession.objects.filter(centre_id=feed.centre_id)
         name = feed.centre.name
