@@ -237,8 +237,8 @@ STATUS_ACTIONS = {
 @require_POST
 def change_status(request, pk: int, action: str):
     certificate = certificate_for_manager(request.user, pk)
-    service = STATUS_ACTIONS.get(action)
-    require(service is not None)
+    require(action in STATUS_ACTIONS)
+    service = STATUS_ACTIONS[action]
     return act(
         request,
         lambda: service(certificate, actor=request.user, reason=request.POST.get("reason", "")),
