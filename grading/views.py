@@ -91,7 +91,7 @@ def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
         success=_("Your rating has been recorded."),
         then=reverse("grading:worklist"),
         template="grading/rate.html",
-        context={
+        context=lambda: {
             "booking": booking,
             "form": form,
             "rubric": rubric,

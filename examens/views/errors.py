@@ -93,20 +93,24 @@ def submit(
     success: Message[T],
     then: str | Callable[[T], HttpResponse],
     template: str,
-    context: Mapping[str, Any],
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
 ) -> HttpResponse:
     """Answer a form page: on a valid POST call `call(form.cleaned_data)`.
 
     Success adds `success` (text, or a function of the result) and goes to
     `then` (a URL, or a function of the result that answers). A domain refusal
     is attached to the field it names and the page is rendered again with 400,
-    as is an invalid form; a GET renders it with 200. Nothing is written on a
+    as is an invalid form; a GET renders it with 200. `context` may be a
+    function, so that what only the page shows is read only when it is shown
+    (after a refusal, not before every call). Nothing is written on a
     refusal: the service's transaction is rolled back. `NotPermitted`
     propagates.
     """
 
     def page() -> HttpResponse:
-        return render_form(request, template, context, form=form)
+        return render_form(
+            request, template, context() if callable(context) else context, form=form
+        )
 
     def refused(error: ExamAdminError) -> HttpResponse:
         attach_error(form, error)

@@ -67,7 +67,7 @@ def booking_reschedule(request, booking_id: int):
         ),
         then=lambda new: redirect(session_url(new.session_id)),
         template="scheduling/reschedule.html",
-        context={
+        context=lambda: {
             "booking": booking,
             "form": form,
             "has_targets": targets.exists(),
@@ -92,7 +92,7 @@ def waiting_list(request):
         success=_("The candidate is on the waiting list."),
         then=reverse("scheduling:waiting-list"),
         template="scheduling/waiting_list.html",
-        context={"entries": selectors.waiting_list_of(centres), "form": form},
+        context=lambda: {"entries": selectors.waiting_list_of(centres), "form": form},
     )
 
 

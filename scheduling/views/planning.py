@@ -121,7 +121,7 @@ def session_staff(request, session_id: int):
         success=_("The staff member is assigned."),
         then=session_url(session.pk),
         template="scheduling/session_detail.html",
-        context=_session_context(session, staff_form=form),
+        context=lambda: _session_context(session, staff_form=form),
     )
 
 
@@ -262,7 +262,7 @@ def version_withdraw(request, version_id: int):
         success=None,
         then=withdrawn,
         template=template,
-        context={
+        context=lambda: {
             "version": version,
             "form": form,
             "outcome": None,

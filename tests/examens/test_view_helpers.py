@@ -228,3 +228,41 @@ def test_require_answers_404_unless_allowed():
     require(True)
     with pytest.raises(Http404):
         require(False)
+
+
+def test_submit_reads_a_lazy_context_only_when_the_page_is_shown(officer):
+    candidate = CandidateFactory()
+    shown = []
+
+    def page_for(request):
+        form = DecisionForm(request.POST or None, allowed_kinds={"accommodation"})
+
+        def context():
+            shown.append(True)
+            return {"candidate": candidate, "form": form}
+
+        return submit(
+            request,
+            form,
+            lambda data: record_decision(
+                candidate,
+                actor=officer.user,
+                organisation=officer.organisation,
+                kind=data["kind"],
+                reason=data["reason"],
+                needs=data["needs"],
+                extra_minutes=data["extra_minutes"],
+            ),
+            success="Recorded.",
+            then=DONE_URL,
+            template=TEMPLATE,
+            context=context,
+        )
+
+    valid = {"kind": "accommodation", "needs": ["extended_time"], "reason": "Dyslexia"}
+    refused = page_for(_request(officer.user, "post", valid))
+    assert refused.status_code == 400
+    assert shown == [True]
+    done = page_for(_request(officer.user, "post", {**valid, "extra_minutes": "30"}))
+    assert done.status_code == 302
+    assert shown == [True]
