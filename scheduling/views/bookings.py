@@ -10,11 +10,7 @@ from django.views.decorators.http import require_POST
 from examens.views.errors import act, submit
 
 from .. import permissions, selectors, services
-from ..forms import (
-    CancelBookingForm,
-    RescheduleForm,
-    WaitingListForm,
-)
+from ..forms import CancelBookingForm, RescheduleForm, WaitingListForm
 from .planning import session_url
 
 

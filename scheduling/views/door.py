@@ -10,10 +10,7 @@ from django.utils.translation import gettext as _
 from examens.views.errors import act
 
 from .. import permissions, selectors, services
-from ..forms import (
-    DoorActionForm,
-    DoorSearchForm,
-)
+from ..forms import DoorActionForm, DoorSearchForm
 
 
 def door(request, session_id: int):

@@ -15,9 +15,7 @@ from django.views.decorators.http import require_POST
 from examens.gates import gate, require
 
 from .. import ical, permissions, services
-from ..forms import (
-    FeedForm,
-)
+from ..forms import FeedForm
 from ..models import CalendarFeed, ExamSession
 
 
