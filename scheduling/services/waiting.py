@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens.audit import Actor, record_event
 from examens.models import Candidate, Component, ExamCentre, RouteRequirement
 
 from ..exceptions import SchedulingError
@@ -162,11 +162,35 @@ def expire_offer(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
         return entry
 
 
-def withdraw_from_waiting_list(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
-    """Take a candidate off the waiting list; a held seat goes to the next. Idempotent."""
+def _lock_session_and_entry(entry_id: int) -> tuple[ExamSession | None, WaitingListEntry]:
+    """Lock the entry's offered session (if any), then the entry, deciding from the database.
+
+    The session to lock is read from the entry's current row, never from the
+    caller's copy (an offer may have been made since it was loaded); after
+    both locks the entry must still point at that session, else it changed
+    in between (at most once: an offer is made only to a waiting entry) and
+    the locks are taken again. Call inside the caller's transaction.
+    """
+    while True:
+        session_id = (
+            WaitingListEntry.objects.filter(pk=entry_id)
+            .values_list("offered_session_id", flat=True)
+            .get()
+        )
+        session = lock_session(session_id) if session_id else None
+        entry = _lock_entry(entry_id)
+        if entry.offered_session_id == session_id:
+            return session, entry
+
+
+def withdraw_from_waiting_list(entry: WaitingListEntry, *, actor: Actor) -> WaitingListEntry:
+    """Take a candidate off the waiting list; a held seat goes to the next. Idempotent.
+
+    Decides from the locked rows (session, then entry), not from `entry` as
+    the caller loaded it: an offer made meanwhile is released with its seat.
+    """
     with transaction.atomic():
-        session = lock_session(entry.offered_session_id) if entry.offered_session_id else None
-        entry = _lock_entry(entry.pk)
+        session, entry = _lock_session_and_entry(entry.pk)
         if entry.status not in ACTIVE:
             return entry
         if entry.status == WaitingListEntry.Status.OFFERED and session is not None:
