@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from examens.audit import SYSTEM, SystemActor, record_event
+from examens.jobs import enqueue_on_commit
 from examens.models import Candidate, Component, Decision, ExamVersion, Organisation, User
 from examens.services import record_decision
 from scheduling.models import Booking, ExamSession
@@ -21,7 +22,6 @@ from ..exceptions import EvidenceMissing, GradingError, NotQualified, ResultStat
 from ..models import OverdueFlag, Result, SignOffRequirement
 from ..permissions import can_sign_off
 from ..signals import result_corrected, result_released
-from ..tasks import send_result_mail_task
 
 
 def sat_on(booking: Booking) -> datetime.date:
@@ -77,7 +77,7 @@ def create_scored_draft(booking: Booking, *, actor, raw: int, source: str) -> Re
 def _send_released(result: Result) -> None:
     """After commit: tell higher apps, and mail the candidate."""
     result_released.send(sender=Result, result_id=result.pk, candidate_id=result.candidate_id)
-    send_result_mail_task.delay(result.pk, "released")
+    enqueue_on_commit("grading.tasks.send_result_mail_task", result.pk, "released")
 
 
 def _send_corrected(result: Result, previous_id: int) -> None:
@@ -87,7 +87,7 @@ def _send_corrected(result: Result, previous_id: int) -> None:
         previous_id=previous_id,
         candidate_id=result.candidate_id,
     )
-    send_result_mail_task.delay(result.pk, "corrected")
+    enqueue_on_commit("grading.tasks.send_result_mail_task", result.pk, "corrected")
 
 
 @transaction.atomic

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 from examens.audit import record_event
+from examens.jobs import enqueue_on_commit
 
-from .. import tasks
 from ..eligibility import assess
 from ..models import ExamSession, WaitingListEntry
 from ..selectors import policy_for
@@ -58,6 +58,6 @@ def offer_freed_seat(session: ExamSession, *, actor) -> WaitingListEntry | None:
                 "expires_at": entry.offer_expires_at,
             },
         )
-        tasks.send_offer_mail_task.delay_on_commit(entry.pk)
+        enqueue_on_commit("scheduling.tasks.send_offer_mail_task", entry.pk)
         return entry
     return None

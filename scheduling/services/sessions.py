@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from examens.audit import record_event
+from examens.jobs import enqueue_on_commit
 from examens.models import (
     Accommodation,
     ExamCentre,
@@ -21,7 +22,6 @@ from examens.models import (
     User,
 )
 
-from .. import tasks
 from ..exceptions import BookingRefused, SessionError
 from ..models import Booking, ExamSession, SessionStaff, WaitingListEntry
 from ..selectors import LIVE_STATUSES, policy_for
@@ -313,7 +313,9 @@ def _cancel_locked(
             except BookingRefused:
                 new = None
         if new is None:
-            tasks.send_booking_mail_task.delay_on_commit(booking.pk, "session_cancelled")
+            enqueue_on_commit(
+                "scheduling.tasks.send_booking_mail_task", booking.pk, "session_cancelled"
+            )
         outcome.append((booking, new))
     record_event(
         actor,
