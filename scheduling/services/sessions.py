@@ -404,10 +404,30 @@ def withdraw_exam_version(
             field="replacement",
         )
     with transaction.atomic():
-        version = ExamVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
+        # Lock both versions in primary-key order and re-check the replacement on its
+        # locked row: a concurrent withdrawal of the replacement must not be missed.
+        ids = sorted({version.pk, *([replacement.pk] if replacement else [])})
+        versions = {
+            locked.pk: locked
+            for locked in ExamVersion.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        version = versions[version.pk]
         outcome = WithdrawalOutcome(version=version)
         if version.status == ExamVersion.Status.WITHDRAWN:
             return outcome
+        if replacement is not None:
+            replacement = versions[replacement.pk]
+            if replacement.status != ExamVersion.Status.ACTIVE:
+                raise SessionError(
+                    _(
+                        "The replacement must be another active version of the same "
+                        "component and level."
+                    ),
+                    code="bad_replacement",
+                    field="replacement",
+                )
         version.status = ExamVersion.Status.WITHDRAWN
         version.save(update_fields=["status"])
         ids = list(
