@@ -11,18 +11,24 @@ each installed app's tasks module before the first lookup.
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 
 from celery import current_app
 from django.db import transaction
 
+_discovering = threading.Lock()
+
 
 def _task(name: str):
     tasks = current_app.tasks
     if name not in tasks:
-        # Autodiscovery is lazy: load every app's tasks module once, then look again.
-        current_app.loader.import_default_modules()
-        current_app.autodiscover_tasks(force=True)
+        # Autodiscovery is lazy: load every app's tasks module (once, one thread at a
+        # time, so no thread sees a module another is still importing), then look again.
+        with _discovering:
+            if name not in tasks:
+                current_app.loader.import_default_modules()
+                current_app.autodiscover_tasks(force=True)
     return tasks[name]
 
 
