@@ -233,6 +233,8 @@ def release_result(result: Result, *, actor) -> Result:
 def release_session_results(session: ExamSession, *, actor) -> list[Result]:
     """Release every current draft result of a session (locked in primary-key order).
 
+    The results are locked first, then their candidates, each in primary-key order.
+
     Idempotent: released results are skipped. Side effect: one
     `result_released` per released result, on commit.
     """
@@ -240,6 +242,14 @@ def release_session_results(session: ExamSession, *, actor) -> list[Result]:
         Result.objects.select_for_update(of=("self",))
         .filter(booking__session=session, is_current=True, status=Result.Status.DRAFT)
         .order_by("pk")
+    )
+    # A late result extends its candidate's term (record_decision locks the candidate):
+    # lock them all now in primary-key order, not one by one in result order.
+    list(
+        Candidate.objects.select_for_update(of=("self",))
+        .filter(pk__in={result.candidate_id for result in drafts})
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     return [_release_locked(result, actor=actor) for result in drafts]
 
