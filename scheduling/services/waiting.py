@@ -75,28 +75,19 @@ def _lock_entry(entry_id: int) -> WaitingListEntry:
     )
 
 
-def accept_offer(entry: WaitingListEntry, *, actor) -> Booking:
+def accept_offer(entry: WaitingListEntry, *, actor: Actor) -> Booking:
     """Turn an outstanding offer into a booking in the held seat.
 
     Rules: the offer is outstanding (`offer_not_outstanding`) and not expired
     (`offer_expired`); then every booking rule except the seat, which was
     held for this offer. Idempotent: an accepted offer returns its booking.
+    Decides from the locked rows (session, then entry), not from `entry` as loaded.
     """
-    if entry.offered_session_id is None:
-        if entry.status == WaitingListEntry.Status.ACCEPTED and entry.booking_id:
-            return entry.booking
-        raise SchedulingError(
-            _("There is no outstanding offer."), code="offer_not_outstanding", field="entry"
-        )
     with transaction.atomic():
-        session = lock_session(entry.offered_session_id)
-        entry = _lock_entry(entry.pk)
+        session, entry = _lock_session_and_entry(entry.pk)
         if entry.status == WaitingListEntry.Status.ACCEPTED and entry.booking_id:
             return entry.booking
-        if (
-            entry.status != WaitingListEntry.Status.OFFERED
-            or entry.offered_session_id != session.pk
-        ):
+        if entry.status != WaitingListEntry.Status.OFFERED or session is None:
             raise SchedulingError(
                 _("There is no outstanding offer."), code="offer_not_outstanding", field="entry"
             )
@@ -129,26 +120,16 @@ def _release_offer(
     offer_freed_seat(session, actor=actor)
 
 
-def expire_offer(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
+def expire_offer(entry: WaitingListEntry, *, actor: Actor) -> WaitingListEntry:
     """Expire an offer past its deadline and offer the seat to the next in line.
 
     Idempotent and safe to run twice or concurrently (lock the session, then
     the entry, then re-check): an entry not outstanding or not yet due is
     returned unchanged.
     """
-    if entry.offered_session_id is None:
-        return entry
     with transaction.atomic():
-        session = (
-            ExamSession.objects.select_for_update(of=("self",))
-            .select_related("component")
-            .get(pk=entry.offered_session_id)
-        )
-        entry = _lock_entry(entry.pk)
-        if (
-            entry.status != WaitingListEntry.Status.OFFERED
-            or entry.offered_session_id != session.pk
-        ):
+        session, entry = _lock_session_and_entry(entry.pk)
+        if entry.status != WaitingListEntry.Status.OFFERED or session is None:
             return entry
         if _now() < entry.offer_expires_at:
             return entry

@@ -15,6 +15,7 @@ from scheduling.eligibility import register_check, unregister_check
 from scheduling.exceptions import BookingRefused
 from scheduling.models import Booking, ExamSession, WaitingListEntry
 from scheduling.services import (
+    accept_offer,
     add_to_waiting_list,
     book_candidate,
     cancel_booking,
@@ -152,3 +153,32 @@ def test_two_offers_for_one_freed_seat_at_once_hold_it_once():
     assert results.count(None) == 1
     assert ExamSession.objects.get(pk=session.pk).held_count == 1
     assert WaitingListEntry.objects.filter(status="offered").count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_accepting_with_a_copy_loaded_before_the_offer_books_the_held_seat():
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    actor = UserFactory()
+    session = SessionFactory(capacity=1)
+    booking = book_candidate(session, actor=actor, candidate=candidate_for(session))
+    (entry,) = _waiting(session, actor, 1)
+    loaded = WaitingListEntry.objects.get(pk=entry.pk)  # loaded before the seat came free
+    cancelled = threading.Event()
+
+    def cancel():
+        try:
+            return cancel_booking(Booking.objects.get(pk=booking.pk), actor=actor)
+        finally:
+            cancelled.set()
+
+    def accept():
+        assert cancelled.wait(timeout=30)
+        return accept_offer(loaded, actor=actor)
+
+    results = race([cancel, accept])
+
+    assert isinstance(results[1], Booking), results
+    entry.refresh_from_db()
+    session = ExamSession.objects.get(pk=session.pk)
+    assert entry.status == "accepted"
+    assert (session.booked_count, session.held_count) == (1, 0)
