@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens.audit import Actor, record_event
 from examens.models import Component, ExamVersion, User
 from scheduling.models import Booking
 
@@ -303,7 +303,7 @@ def _lock_bookings(references: set[str]) -> None:
 def import_machine_scores(
     content: bytes,
     *,
-    actor,
+    actor: Actor,
     fmt: str = "csv",
     filename: str = "",
     organisation_ids: set[int] | None = None,

@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from examens.audit import SYSTEM, SystemActor, record_event
+from examens.audit import SYSTEM, Actor, SystemActor, record_event
 from examens.jobs import enqueue_on_commit
 from examens.models import Candidate, Component, Decision, ExamVersion, Organisation, User
 from examens.services import record_decision
@@ -230,7 +230,7 @@ def release_result(result: Result, *, actor) -> Result:
 
 
 @transaction.atomic
-def release_session_results(session: ExamSession, *, actor) -> list[Result]:
+def release_session_results(session: ExamSession, *, actor: Actor) -> list[Result]:
     """Release every current draft result of a session (locked in primary-key order).
 
     The results are locked first, then their candidates, each in primary-key order.

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens.audit import Actor, record_event
 from examens.jobs import enqueue_on_commit
 from examens.models import (
     Accommodation,
@@ -380,7 +380,7 @@ class WithdrawalOutcome:
 
 
 def withdraw_exam_version(
-    version: ExamVersion, *, actor, reason: str, replacement: ExamVersion | None = None
+    version: ExamVersion, *, actor: Actor, reason: str, replacement: ExamVersion | None = None
 ) -> WithdrawalOutcome:
     """Withdraw an exam version (leaked items) and move its future sessions in one action.
 
