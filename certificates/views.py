@@ -5,18 +5,18 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from examens.exceptions import ExamAdminError
+from examens.gates import gate, require
 from examens.models import Component, Route
 from examens.privacy import client_address
+from examens.views.errors import act
 
 from .cache import hit_window
 from .models import Certificate
@@ -199,9 +199,7 @@ def candidate_download(request, value: str):
         )
     except signing.BadSignature:
         raise Http404 from None
-    certificate = Certificate.objects.filter(serial=serial).exclude(status="revoked").first()
-    if certificate is None:
-        raise Http404
+    certificate = gate(Certificate.objects.exclude(status="revoked"), serial=serial)
     return _pdf_response(certificate)
 
 
@@ -239,13 +237,11 @@ STATUS_ACTIONS = {
 @require_POST
 def change_status(request, pk: int, action: str):
     certificate = certificate_for_manager(request.user, pk)
-    service = STATUS_ACTIONS.get(action)
-    if service is None:
-        raise Http404
-    try:
-        service(certificate, actor=request.user, reason=request.POST.get("reason", ""))
-    except ExamAdminError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("The status of the certificate was changed."))
-    return redirect("certificates:detail", pk=certificate.pk)
+    require(action in STATUS_ACTIONS)
+    service = STATUS_ACTIONS[action]
+    return act(
+        request,
+        lambda: service(certificate, actor=request.user, reason=request.POST.get("reason", "")),
+        success=_("The status of the certificate was changed."),
+        then=reverse("certificates:detail", kwargs={"pk": certificate.pk}),
+    )

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "scheduling",
     "grading",
     "certificates",
+    "demo",  # seed_demo: the demo world, above every domain app
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.nl import bsn as stdnum_bsn
 
-from .audit import record_event
+from .audit import Actor, record_event
 from .exceptions import DuplicateCandidate, InvalidBsn, RegistryError
 from .models import (
     Accommodation,
@@ -278,16 +278,23 @@ def record_decision(
 
 
 @transaction.atomic
-def withdraw_decision(decision: Decision, *, actor: User, reason: str) -> Decision:
-    """Withdraw a decision (never delete it). Idempotent: already withdrawn returns as is."""
+def withdraw_decision(decision: Decision, *, actor: Actor, reason: str) -> Decision:
+    """Withdraw a decision (never delete it). Idempotent: already withdrawn returns as is.
+
+    Locks the candidate, then the decision (the order every decision service
+    uses), re-reads both and recomputes the term end from the locked rows, so
+    a term extension recorded at the same time is never lost. Raises
+    RegistryError (`reason`).
+    """
     if not reason.strip():
         raise RegistryError(_("Withdrawing a decision needs a reason."), field="reason")
+    candidate_id = Decision.objects.values_list("candidate_id", flat=True).get(pk=decision.pk)
+    candidate = Candidate.objects.select_for_update().get(pk=candidate_id)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.withdrawn_at is not None:
         return decision
     decision.withdrawn_at = timezone.now()
     decision.save(update_fields=["withdrawn_at"])
-    candidate = decision.candidate
     if decision.kind == Decision.Kind.TERM_EXTENSION:
         candidate.term_end = _term_end(candidate)
         candidate.save(update_fields=["term_end"])
@@ -327,19 +334,27 @@ def grant_membership(user: User, *, actor, organisation: Organisation, role: str
 
 
 @transaction.atomic
-def revoke_membership(membership: Membership, *, actor) -> None:
-    """Take a role away. The audit event keeps what it was."""
+def revoke_membership(membership: Membership, *, actor: Actor) -> None:
+    """Take a role away. The audit event keeps what it was.
+
+    Locks the membership row and re-reads it first: idempotent, a membership
+    already revoked (by a concurrent call too) is left alone and writes no
+    second event.
+    """
+    locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    if locked is None:
+        return
     record_event(
         actor,
         "examens.membership.revoked",
-        membership,
+        locked,
         data={
-            "user": membership.user_id,
-            "organisation": membership.organisation_id,
-            "role": membership.role,
+            "user": locked.user_id,
+            "organisation": locked.organisation_id,
+            "role": locked.role,
         },
     )
-    membership.delete()
+    locked.delete()
 
 
 def hash_api_key(secret: str) -> str:

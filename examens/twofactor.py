@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import record_event
 from .exceptions import ExamAdminError
+from .jobs import enqueue_on_commit
 from .models import User
 
 logger = logging.getLogger("examens.auth")
@@ -305,9 +306,7 @@ def _seconds_until(info: dict | None) -> int:
 
 
 def _queue_security_email(user_id: int, event: str) -> None:
-    from .tasks import send_security_email_task
-
-    send_security_email_task.delay_on_commit(user_id, event)
+    enqueue_on_commit("examens.tasks.send_security_email_task", user_id, event)
 
 
 # --- Password attempt throttling (cache counters) ----------------------------------

@@ -6,12 +6,13 @@ from django.core.mail import send_mail
 from examens.audit import SystemActor
 from examens.mail import TRANSIENT_MAIL_ERRORS, render_bilingual
 
+from .models import Result
+from .services import flag_overdue_results
+
 
 @shared_task(name="grading.tasks.flag_overdue_results_task")
 def flag_overdue_results_task() -> int:
     """Flag sittings whose result is overdue. Safe to run twice (each booking is flagged once)."""
-    from .services import flag_overdue_results
-
     return flag_overdue_results(actor=SystemActor("grading.flag_overdue_results"))
 
 
@@ -29,8 +30,6 @@ def send_result_mail_task(result_id: int, event: str) -> None:
     release_result / correct_result; a candidate without an e-mail address
     gets nothing (the municipality informs them). Retries transient mail errors.
     """
-    from .models import Result
-
     result = (
         Result.objects.select_related("candidate", "component")
         .filter(pk=result_id, status=Result.Status.RELEASED)

@@ -16,14 +16,14 @@ import datetime
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from examens.exceptions import ExamAdminError
 from examens.permissions import candidate_for_viewer
-from examens.views.errors import attach_error, render_form
+from examens.views.errors import submit
 from examens.views.fresh import fresh_factor_required
 
 from . import permissions, selectors
@@ -84,24 +84,19 @@ def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
     if rubric is None:
         return render(request, "examens/not_allowed.html", status=404)
     form = RatingForm(request.POST or None, rubric=rubric, language=get_language() or "nl")
-    if request.method == "POST" and form.is_valid():
-        try:
-            record_rating(booking, actor=request.user, scores=form.scores())
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("Your rating has been recorded."))
-            return redirect("grading:worklist")
-    return render_form(
+    return submit(
         request,
-        "grading/rate.html",
-        {
+        form,
+        lambda data: record_rating(booking, actor=request.user, scores=form.scores()),
+        success=_("Your rating has been recorded."),
+        then=reverse("grading:worklist"),
+        template="grading/rate.html",
+        context=lambda: {
             "booking": booking,
             "form": form,
             "rubric": rubric,
             "visible": selectors.ratings_visible_to(request.user, booking),
         },
-        form=form,
     )
 
 
@@ -145,26 +140,20 @@ def result_history(request: HttpRequest, result_id: int) -> HttpResponse:
 def result_correct(request: HttpRequest, result_id: int) -> HttpResponse:
     result = permissions.result_for_coordinator(request.user, result_id)
     form = CorrectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            corrected = correct_result(
-                result,
-                actor=request.user,
-                reason=data["reason"],
-                raw_score=data["raw_score"],
-                outcome=data["outcome"] or None,
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("The result has been corrected."))
-            return redirect("grading:history", result_id=corrected.pk)
-    return render_form(
+    return submit(
         request,
-        "grading/correct.html",
-        {"result": result, "form": form},
-        form=form,
+        form,
+        lambda data: correct_result(
+            result,
+            actor=request.user,
+            reason=data["reason"],
+            raw_score=data["raw_score"],
+            outcome=data["outcome"] or None,
+        ),
+        success=_("The result has been corrected."),
+        then=lambda corrected: redirect("grading:history", result_id=corrected.pk),
+        template="grading/correct.html",
+        context={"result": result, "form": form},
     )
 
 
@@ -192,25 +181,20 @@ def progress(request: HttpRequest, candidate_id: int) -> HttpResponse:
 def sign_off(request: HttpRequest, candidate_id: int) -> HttpResponse:
     candidate = permissions.candidate_for_sign_off(request.user, candidate_id)
     form = SignOffForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sign_off_component(
-                candidate,
-                actor=request.user,
-                component=form.cleaned_data["component"],
-                completed=form.cleaned_data["completed"],
-                evidence=form.evidence(),
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("The component has been signed off."))
-            return redirect("grading:progress", candidate_id=candidate.pk)
-    return render_form(
+    return submit(
         request,
-        "grading/sign_off.html",
-        {"candidate": candidate, "form": form},
-        form=form,
+        form,
+        lambda data: sign_off_component(
+            candidate,
+            actor=request.user,
+            component=data["component"],
+            completed=data["completed"],
+            evidence=form.evidence(),
+        ),
+        success=_("The component has been signed off."),
+        then=reverse("grading:progress", kwargs={"candidate_id": candidate.pk}),
+        template="grading/sign_off.html",
+        context={"candidate": candidate, "form": form},
     )
 
 
@@ -239,28 +223,22 @@ def qualification_grant(request: HttpRequest, organisation_id: int) -> HttpRespo
         examiners=permissions.qualifiable_examiners(organisation),
         initial={"valid_from": today, "valid_until": today + datetime.timedelta(days=3 * 365)},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            grant_qualification(
-                data["user"],
-                actor=request.user,
-                component=data["component"],
-                organisation=organisation,
-                valid_from=data["valid_from"],
-                valid_until=data["valid_until"],
-                level=data["level"],
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("The qualification has been granted."))
-            return redirect("grading:qualifications", organisation_id=organisation.pk)
-    return render_form(
+    return submit(
         request,
-        "grading/qualification_grant.html",
-        {"organisation": organisation, "form": form},
-        form=form,
+        form,
+        lambda data: grant_qualification(
+            data["user"],
+            actor=request.user,
+            component=data["component"],
+            organisation=organisation,
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            level=data["level"],
+        ),
+        success=_("The qualification has been granted."),
+        then=reverse("grading:qualifications", kwargs={"organisation_id": organisation.pk}),
+        template="grading/qualification_grant.html",
+        context={"organisation": organisation, "form": form},
     )
 
 
@@ -269,19 +247,16 @@ def qualification_grant(request: HttpRequest, organisation_id: int) -> HttpRespo
 def qualification_withdraw(request: HttpRequest, qualification_id: int) -> HttpResponse:
     qualification = permissions.qualification_for_admin(request.user, qualification_id)
     form = WithdrawQualificationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            withdraw_qualification(
-                qualification, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("The qualification has been withdrawn."))
-            return redirect("grading:qualifications", organisation_id=qualification.organisation_id)
-    return render_form(
+    return submit(
         request,
-        "grading/qualification_withdraw.html",
-        {"qualification": qualification, "form": form},
-        form=form,
+        form,
+        lambda data: withdraw_qualification(
+            qualification, actor=request.user, reason=data["reason"]
+        ),
+        success=_("The qualification has been withdrawn."),
+        then=reverse(
+            "grading:qualifications", kwargs={"organisation_id": qualification.organisation_id}
+        ),
+        template="grading/qualification_withdraw.html",
+        context={"qualification": qualification, "form": form},
     )

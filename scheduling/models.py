@@ -185,6 +185,8 @@ class Booking(models.Model):
     invitation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Failed attempts of the invitation outbox; it gives up at MAX_INVITATION_ATTEMPTS.
     invitation_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The outbox run that claimed the invitation sends it until then (decision 0008).
+    invitation_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     identity_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

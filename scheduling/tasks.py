@@ -15,7 +15,6 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
-from django.db import transaction
 from django.utils import timezone
 
 from examens.audit import SystemActor
@@ -23,6 +22,15 @@ from examens.mail import TRANSIENT_MAIL_ERRORS, render_bilingual
 
 from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
 from .qr import qr_filename, reference_qr_png
+from .services import close_booking, expire_offer
+from .services.outbox import (
+    claim_invitation,
+    claim_reminder,
+    mark_invitation_sent,
+    pending_invitations,
+    record_invitation_failure,
+    release_invitation,
+)
 
 JOBS = SystemActor("scheduling-jobs")
 logger = logging.getLogger(__name__)
@@ -71,51 +79,29 @@ _FOR_MAIL = ("candidate", "session", "session__centre", "session__room", "sessio
 
 
 def deliver_invitation(booking_id: int) -> bool:
-    """Send a booking's invitation if it is still unsent, and mark it sent; True if sent.
+    """Send a booking's invitation if it is due, and mark it sent; True if sent.
 
-    The booking row stays locked from the check until the mark commits, and a
-    second deliverer skips a locked row (SKIP LOCKED on PostgreSQL; SQLite runs
-    one writer at a time): two runs of the outbox never send one invitation
-    twice. The mark and its audit event are written first and the mail sent
-    last, so a mail error rolls the mark back and leaves the invitation for the
-    next attempt (at least once); only a failed commit after a sent mail sends
-    it again.
+    At least once (docs/decisions/0008-outbox-lease.md): the invitation is
+    claimed with a lease in its own committed transaction, the mail is built
+    and sent outside any transaction (no row lock is held while the mail
+    server is slow), then marked sent. A second run skips it while the lease
+    holds, so two runs never send it twice. A mail error propagates with the
+    lease still held (the caller gives it back: release or count a failure);
+    a crash between the send and the mark leaves the lease to expire, after
+    which the invitation is sent once more.
     """
-    from .services import claim_invitation
-
-    with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related(*_FOR_MAIL)
-            .filter(pk=booking_id, status=Booking.Status.BOOKED, invitation_sent_at__isnull=True)
-            .first()
-        )
-        if booking is None or not booking.candidate.email:
-            return False
-        message = _booking_message(booking, "invitation")
-        if not claim_invitation(booking, actor=JOBS):
-            return False
-        message.send()
-        return True
+    booking = claim_invitation(booking_id, actor=JOBS)
+    if booking is None:
+        return False
+    _booking_message(booking, "invitation").send()
+    mark_invitation_sent(booking_id, actor=JOBS)
+    return True
 
 
 def note_invitation_failure(booking_id: int, error: Exception) -> None:
     """Count a failed invitation and record it (the error's kind, never the address)."""
-    from .services import record_invitation_failure
-
-    booking = Booking.objects.filter(pk=booking_id).first()
-    if booking is not None:
-        record_invitation_failure(booking, actor=JOBS, error=type(error).__name__)
-
-
-def queue_invitation(booking_id: int) -> None:
-    """Invitations leave through an outbox: send_pending_invitations_task, on the beat
-    every few seconds, sends every unsent invitation of a booked seat, so a booking
-    request publishes nothing to the broker (docs/decisions/0006). Where tasks run
-    in this process (embedded mode, the tests) no beat runs: the invitation is
-    then sent right after commit."""
-    if send_booking_mail_task.app.conf.task_always_eager:
-        send_booking_mail_task.delay_on_commit(booking_id, "invitation")
+    if Booking.objects.filter(pk=booking_id).exists():
+        record_invitation_failure(booking_id, actor=JOBS, error=type(error).__name__)
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=5)
@@ -135,7 +121,6 @@ def send_booking_mail_task(booking_id: int, kind: str) -> None:
     _booking_message(booking, kind).send()
 
 
-MAX_INVITATION_ATTEMPTS = 5
 # The mail server itself is unreachable: stop this run, count nothing against a booking.
 SERVER_DOWN = (
     smtplib.SMTPServerDisconnected,
@@ -150,28 +135,19 @@ def send_pending_invitations_task(limit: int = 500) -> int:
     """The invitation outbox: send the unsent invitations of booked seats in sessions
     still to come, oldest booking first. Returns how many were sent.
 
-    Safe to run twice or concurrently (deliver_invitation). When the mail server
-    is down the run stops and the rest waits for the next one. Any other failure
+    Safe to run twice or concurrently (deliver_invitation: a lease per row, at
+    least once). When the mail server is down the run gives its claim back,
+    stops, and the rest waits for the next one. Any other failure
     (a refused address, a broken template) is counted against that booking only
     and the run goes on; after MAX_INVITATION_ATTEMPTS the outbox gives up on it
     (its audit trail shows why)."""
-    pending = (
-        Booking.objects.filter(
-            status=Booking.Status.BOOKED,
-            invitation_sent_at__isnull=True,
-            invitation_failures__lt=MAX_INVITATION_ATTEMPTS,
-            session__starts_at__gt=timezone.now(),
-        )
-        .exclude(candidate__email="")
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
     sent = 0
-    for booking_id in list(pending):
+    for booking_id in pending_invitations(limit=limit):
         try:
             sent += deliver_invitation(booking_id)
-        except SERVER_DOWN:
+        except SERVER_DOWN as error:
             logger.warning("Mail server unreachable; the invitation outbox retries next run.")
+            release_invitation(booking_id, actor=JOBS, error=type(error).__name__)
             break
         except Exception as error:  # noqa: BLE001 - one booking's failure must not stop the rest
             logger.warning("Invitation for booking %s failed: %s", booking_id, type(error).__name__)
@@ -208,8 +184,6 @@ def send_offer_mail_task(entry_id: int) -> None:
 @shared_task
 def close_booking_windows_task() -> int:
     """Close booking for published sessions past their deadline. Returns how many closed."""
-    from .services import close_booking
-
     due = ExamSession.objects.filter(
         status=ExamSession.Status.PUBLISHED, booking_closes_at__lte=timezone.now()
     ).values_list("pk", flat=True)
@@ -223,8 +197,6 @@ def close_booking_windows_task() -> int:
 @shared_task
 def expire_offers_task() -> int:
     """Expire waiting-list offers past their deadline and move the seat on."""
-    from .services import expire_offer
-
     due = list(
         WaitingListEntry.objects.filter(
             status=WaitingListEntry.Status.OFFERED, offer_expires_at__lte=timezone.now()
@@ -240,8 +212,6 @@ def expire_offers_task() -> int:
 @shared_task
 def send_reminders_task() -> int:
     """Queue a reminder for every booked seat within its component's reminder window."""
-    from .services import claim_reminder
-
     now = timezone.now()
     sent = 0
     policies = {p.component_id: p.reminder_days for p in ComponentPolicy.objects.all()}

@@ -55,13 +55,9 @@ SERVICE_MODULES = {
 ALLOWED = {
     "demo/history.py": "the demo world's past (sessions already held, results of last "
     "month) is backdated here; no service may write history",
-    "scheduling/demo.py": "demo history, moving to demo/history.py (issue 9): delete this "
-    "entry when the move is merged",
-    "examens/management/commands/seed_demo.py": "demo seeding, moving to demo/ (issue 9): "
-    "delete this entry when the move is merged",
 }
-# Entries that may name a file not on this branch yet (the demo package lands separately).
-MAY_BE_ABSENT = {"demo/history.py"}
+# Entries that may name a file not there yet (none now; the demo package has landed).
+MAY_BE_ABSENT: set[str] = set()
 
 
 def domain_model_names() -> set[str]:

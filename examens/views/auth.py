@@ -31,6 +31,7 @@ from qrcode.image.svg import SvgPathImage
 from .. import twofactor
 from ..forms_auth import EnrolForm, LoginForm, VerifyForm
 from ..privacy import client_address
+from .errors import act
 from .fresh import factor_is_fresh, mark_factor_fresh
 
 BACKUP_CODES_SESSION_KEY = "examens_backup_codes"
@@ -279,15 +280,12 @@ def remove_device_view(request: HttpRequest, device_id: int) -> HttpResponse:
     device = twofactor.totp_device_for_user(request.user, device_id)
     if not factor_is_fresh(request):
         return _confirm_first(request, reverse("examens:security"))
-    try:
-        twofactor.remove_device(device, actor=request.user)
-    except twofactor.TwoFactorError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(
-            request, _("The authenticator app “%(name)s” was removed.") % {"name": device.name}
-        )
-    return redirect("examens:security")
+    return act(
+        request,
+        lambda: twofactor.remove_device(device, actor=request.user),
+        success=_("The authenticator app “%(name)s” was removed.") % {"name": device.name},
+        then=reverse("examens:security"),
+    )
 
 
 @sensitive_post_parameters("token")

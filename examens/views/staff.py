@@ -1,10 +1,10 @@
 """Staff pages of the registry: home per role, candidates, decisions."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,7 +14,7 @@ from examens.forms import CandidateSearchForm, DecisionForm, FindByBsnForm
 from examens.models import Candidate, Role
 from examens.services import normalise_bsn, record_decision
 
-from .errors import attach_error, render_form
+from .errors import attach_error, render_form, submit
 
 
 def healthz(request):
@@ -113,32 +113,25 @@ def decision_create(request, candidate_id: int):
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     form = DecisionForm(request.POST or None, allowed_kinds=allowed)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        organisation = permissions.deciding_organisation(request.user, candidate, data["kind"])
-        try:
-            record_decision(
-                candidate,
-                actor=request.user,
-                organisation=organisation,
-                kind=data["kind"],
-                reason=data["reason"],
-                component=data["component"],
-                ground=data["ground"],
-                level=data["level"],
-                extension_days=data["extension_days"],
-                extra_minutes=data["extra_minutes"],
-                needs=data["needs"],
-                evidence_reference=data["evidence_reference"],
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("The decision has been recorded."))
-            return redirect("examens:candidate-detail", candidate_id=candidate.pk)
-    return render_form(
+    return submit(
         request,
-        "examens/decision_form.html",
-        {"candidate": candidate, "form": form},
-        form=form,
+        form,
+        lambda data: record_decision(
+            candidate,
+            actor=request.user,
+            organisation=permissions.deciding_organisation(request.user, candidate, data["kind"]),
+            kind=data["kind"],
+            reason=data["reason"],
+            component=data["component"],
+            ground=data["ground"],
+            level=data["level"],
+            extension_days=data["extension_days"],
+            extra_minutes=data["extra_minutes"],
+            needs=data["needs"],
+            evidence_reference=data["evidence_reference"],
+        ),
+        success=_("The decision has been recorded."),
+        then=reverse("examens:candidate-detail", kwargs={"candidate_id": candidate.pk}),
+        template="examens/decision_form.html",
+        context={"candidate": candidate, "form": form},
     )

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens.audit import Actor, record_event
 from examens.models import Component, ExamVersion, User
 from scheduling.models import Booking
 
@@ -278,11 +278,32 @@ def _validate(
     return results, errors
 
 
+def _lock_bookings(references: set[str]) -> None:
+    """Lock the file's bookings in primary-key order before validating them: a result
+    recorded meanwhile (another import, a rating) is then seen, never a unique-index
+    error at the insert."""
+    refs = sorted(references)
+    ids = sorted(
+        pk
+        for start in range(0, len(refs), CHUNK)
+        for pk in Booking.objects.filter(reference__in=refs[start : start + CHUNK]).values_list(
+            "pk", flat=True
+        )
+    )
+    for start in range(0, len(ids), CHUNK):
+        list(
+            Booking.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids[start : start + CHUNK])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
 @transaction.atomic
 def import_machine_scores(
     content: bytes,
     *,
-    actor,
+    actor: Actor,
     fmt: str = "csv",
     filename: str = "",
     organisation_ids: set[int] | None = None,
@@ -298,12 +319,14 @@ def import_machine_scores(
     table or cut-off. Idempotent by SHA-256. Raises ImportRejected with
     details["errors"]: every bad row (line, field, code, message).
     Side effects: one ImportBatch, the draft results, one audit event.
+    The file's bookings are locked (primary-key order) before they are read.
     """
     digest = hashlib.sha256(content).hexdigest()
     existing = ImportBatch.objects.filter(sha256=digest).first()
     if existing is not None:
         return ImportOutcome(batch=existing, created=False, row_count=existing.row_count)
     rows, errors = parse_rows(content, fmt=fmt)
+    _lock_bookings({row.reference for row in rows if row.reference})
     results, more = _validate(rows, organisation_ids=organisation_ids)
     errors = sorted(errors + more, key=lambda e: (e["line"], e["field"]))
     if errors:

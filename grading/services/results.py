@@ -10,7 +10,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from examens.audit import SYSTEM, SystemActor, record_event
+from examens.audit import SYSTEM, Actor, SystemActor, record_event
+from examens.jobs import enqueue_on_commit
 from examens.models import Candidate, Component, Decision, ExamVersion, Organisation, User
 from examens.services import record_decision
 from scheduling.models import Booking, ExamSession
@@ -21,7 +22,6 @@ from ..exceptions import EvidenceMissing, GradingError, NotQualified, ResultStat
 from ..models import OverdueFlag, Result, SignOffRequirement
 from ..permissions import can_sign_off
 from ..signals import result_corrected, result_released
-from ..tasks import send_result_mail_task
 
 
 def sat_on(booking: Booking) -> datetime.date:
@@ -77,7 +77,7 @@ def create_scored_draft(booking: Booking, *, actor, raw: int, source: str) -> Re
 def _send_released(result: Result) -> None:
     """After commit: tell higher apps, and mail the candidate."""
     result_released.send(sender=Result, result_id=result.pk, candidate_id=result.candidate_id)
-    send_result_mail_task.delay(result.pk, "released")
+    enqueue_on_commit("grading.tasks.send_result_mail_task", result.pk, "released")
 
 
 def _send_corrected(result: Result, previous_id: int) -> None:
@@ -87,7 +87,7 @@ def _send_corrected(result: Result, previous_id: int) -> None:
         previous_id=previous_id,
         candidate_id=result.candidate_id,
     )
-    send_result_mail_task.delay(result.pk, "corrected")
+    enqueue_on_commit("grading.tasks.send_result_mail_task", result.pk, "corrected")
 
 
 @transaction.atomic
@@ -230,8 +230,10 @@ def release_result(result: Result, *, actor) -> Result:
 
 
 @transaction.atomic
-def release_session_results(session: ExamSession, *, actor) -> list[Result]:
+def release_session_results(session: ExamSession, *, actor: Actor) -> list[Result]:
     """Release every current draft result of a session (locked in primary-key order).
+
+    The results are locked first, then their candidates, each in primary-key order.
 
     Idempotent: released results are skipped. Side effect: one
     `result_released` per released result, on commit.
@@ -240,6 +242,14 @@ def release_session_results(session: ExamSession, *, actor) -> list[Result]:
         Result.objects.select_for_update(of=("self",))
         .filter(booking__session=session, is_current=True, status=Result.Status.DRAFT)
         .order_by("pk")
+    )
+    # A late result extends its candidate's term (record_decision locks the candidate):
+    # lock them all now in primary-key order, not one by one in result order.
+    list(
+        Candidate.objects.select_for_update(of=("self",))
+        .filter(pk__in={result.candidate_id for result in drafts})
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     return [_release_locked(result, actor=actor) for result in drafts]
 

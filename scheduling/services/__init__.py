@@ -6,14 +6,18 @@ Grown into a package (shared/style.md): sessions, bookings, waiting list, door, 
 from .bookings import (
     book_candidate,
     cancel_booking,
-    claim_invitation,
-    claim_reminder,
     mark_no_show,
-    record_invitation_failure,
     reschedule_booking,
 )
 from .door import check_in_booking, reject_at_door, report_irregularity
 from .feeds import create_calendar_feed, feed_token_digest, revoke_calendar_feed
+from .outbox import (
+    claim_invitation,
+    claim_reminder,
+    mark_invitation_sent,
+    record_invitation_failure,
+    release_invitation,
+)
 from .sessions import (
     WithdrawalOutcome,
     assign_staff,
@@ -44,11 +48,13 @@ __all__ = [
     "create_session",
     "expire_offer",
     "feed_token_digest",
+    "mark_invitation_sent",
     "mark_no_show",
     "mark_session_held",
     "publish_session",
     "record_invitation_failure",
     "reject_at_door",
+    "release_invitation",
     "report_irregularity",
     "reschedule_booking",
     "revoke_calendar_feed",

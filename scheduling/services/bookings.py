@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from examens import sql
 from examens.audit import record_event
+from examens.jobs import enqueue_on_commit
 from examens.models import Candidate
 
-from .. import tasks
 from ..eligibility import (
     Inputs,
     assess,
@@ -39,6 +39,7 @@ from ._common import (
 )
 from ._common import now as _now
 from .offers import offer_freed_seat
+from .outbox import queue_invitation
 
 CLOSED_STATUSES = (Booking.Status.CANCELLED, Booking.Status.SESSION_CANCELLED)
 
@@ -173,7 +174,7 @@ def _write_booking(
             "reference": booking.reference,
         },
     )
-    tasks.queue_invitation(booking.pk)
+    queue_invitation(booking.pk)
     booking.replayed = False
     return booking
 
@@ -207,7 +208,7 @@ def book_candidate(
     candidate raises IdempotencyConflict. `inputs`: what the rules read, when
     the caller has read it already (eligibility.load_inputs with the same
     key). Side effect: the invitation goes out through the outbox
-    (tasks.queue_invitation). Raises BookingRefused (and subclasses),
+    (outbox.queue_invitation). Raises BookingRefused (and subclasses),
     IdempotencyConflict.
 
     What the rules read is read in one statement, before the transaction
@@ -337,7 +338,7 @@ def cancel_booking(
             )
         cancel_locked(booking, session, actor=actor, reason=reason, reason_accepted=reason_accepted)
         offer_freed_seat(session, actor=actor)
-        tasks.send_booking_mail_task.delay_on_commit(booking.pk, "cancelled")
+        enqueue_on_commit("scheduling.tasks.send_booking_mail_task", booking.pk, "cancelled")
         return booking
 
 
@@ -420,61 +421,12 @@ def mark_no_show(booking: Booking, *, actor) -> Booking:
         return booking
 
 
-def claim_invitation(booking: Booking, *, actor) -> bool:
-    """Mark the invitation as sent (after it was sent: tasks.deliver_invitation); False
-    when it already was."""
-    with transaction.atomic():
-        booking = lock_booking(booking.pk)
-        if booking.invitation_sent_at is not None:
-            return False
-        booking.invitation_sent_at = _now()
-        booking.save(update_fields=["invitation_sent_at"])
-        record_event(actor, "scheduling.booking.invitation_sent", booking, data={})
-        return True
-
-
-def record_invitation_failure(booking: Booking, *, actor, error: str) -> Booking:
-    """Count one failed attempt to send `booking`'s invitation (the outbox gives up
-    after tasks.MAX_INVITATION_ATTEMPTS); `error` names the kind of failure."""
-    with transaction.atomic():
-        booking = lock_booking(booking.pk)
-        booking.invitation_failures += 1
-        booking.save(update_fields=["invitation_failures"])
-        record_event(
-            actor,
-            "scheduling.booking.invitation_failed",
-            booking,
-            data={"error": error, "failures": booking.invitation_failures},
-        )
-        return booking
-
-
-def claim_reminder(booking: Booking, *, actor) -> bool:
-    """Mark a booked seat's reminder as due and queue its mail after commit.
-
-    Idempotent: False (nothing queued) when the reminder was already sent or
-    the booking is no longer booked. Used by the periodic reminder job.
-    """
-    with transaction.atomic():
-        booking = lock_booking(booking.pk)
-        if booking.reminder_sent_at is not None or booking.status != Booking.Status.BOOKED:
-            return False
-        booking.reminder_sent_at = _now()
-        booking.save(update_fields=["reminder_sent_at"])
-        record_event(actor, "scheduling.booking.reminder_sent", booking, data={})
-        tasks.send_booking_mail_task.delay_on_commit(booking.pk, "reminder")
-        return True
-
-
 __all__ = [
     "BookingRefused",
     "book_candidate",
     "book_locked",
     "cancel_booking",
     "cancel_locked",
-    "claim_invitation",
-    "claim_reminder",
-    "record_invitation_failure",
     "mark_no_show",
     "reschedule_booking",
 ]

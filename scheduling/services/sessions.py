@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens.audit import Actor, record_event
+from examens.jobs import enqueue_on_commit
 from examens.models import (
     Accommodation,
     ExamCentre,
@@ -21,7 +22,6 @@ from examens.models import (
     User,
 )
 
-from .. import tasks
 from ..exceptions import BookingRefused, SessionError
 from ..models import Booking, ExamSession, SessionStaff, WaitingListEntry
 from ..selectors import LIVE_STATUSES, policy_for
@@ -313,7 +313,9 @@ def _cancel_locked(
             except BookingRefused:
                 new = None
         if new is None:
-            tasks.send_booking_mail_task.delay_on_commit(booking.pk, "session_cancelled")
+            enqueue_on_commit(
+                "scheduling.tasks.send_booking_mail_task", booking.pk, "session_cancelled"
+            )
         outcome.append((booking, new))
     record_event(
         actor,
@@ -378,7 +380,7 @@ class WithdrawalOutcome:
 
 
 def withdraw_exam_version(
-    version: ExamVersion, *, actor, reason: str, replacement: ExamVersion | None = None
+    version: ExamVersion, *, actor: Actor, reason: str, replacement: ExamVersion | None = None
 ) -> WithdrawalOutcome:
     """Withdraw an exam version (leaked items) and move its future sessions in one action.
 
@@ -402,10 +404,30 @@ def withdraw_exam_version(
             field="replacement",
         )
     with transaction.atomic():
-        version = ExamVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
+        # Lock both versions in primary-key order and re-check the replacement on its
+        # locked row: a concurrent withdrawal of the replacement must not be missed.
+        ids = sorted({version.pk, *([replacement.pk] if replacement else [])})
+        versions = {
+            locked.pk: locked
+            for locked in ExamVersion.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        version = versions[version.pk]
         outcome = WithdrawalOutcome(version=version)
         if version.status == ExamVersion.Status.WITHDRAWN:
             return outcome
+        if replacement is not None:
+            replacement = versions[replacement.pk]
+            if replacement.status != ExamVersion.Status.ACTIVE:
+                raise SessionError(
+                    _(
+                        "The replacement must be another active version of the same "
+                        "component and level."
+                    ),
+                    code="bad_replacement",
+                    field="replacement",
+                )
         version.status = ExamVersion.Status.WITHDRAWN
         version.save(update_fields=["status"])
         ids = list(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens.audit import Actor, record_event
 from examens.models import Candidate, Component, ExamCentre, RouteRequirement
 
 from ..exceptions import SchedulingError
@@ -75,28 +75,19 @@ def _lock_entry(entry_id: int) -> WaitingListEntry:
     )
 
 
-def accept_offer(entry: WaitingListEntry, *, actor) -> Booking:
+def accept_offer(entry: WaitingListEntry, *, actor: Actor) -> Booking:
     """Turn an outstanding offer into a booking in the held seat.
 
     Rules: the offer is outstanding (`offer_not_outstanding`) and not expired
     (`offer_expired`); then every booking rule except the seat, which was
     held for this offer. Idempotent: an accepted offer returns its booking.
+    Decides from the locked rows (session, then entry), not from `entry` as loaded.
     """
-    if entry.offered_session_id is None:
-        if entry.status == WaitingListEntry.Status.ACCEPTED and entry.booking_id:
-            return entry.booking
-        raise SchedulingError(
-            _("There is no outstanding offer."), code="offer_not_outstanding", field="entry"
-        )
     with transaction.atomic():
-        session = lock_session(entry.offered_session_id)
-        entry = _lock_entry(entry.pk)
+        session, entry = _lock_session_and_entry(entry.pk)
         if entry.status == WaitingListEntry.Status.ACCEPTED and entry.booking_id:
             return entry.booking
-        if (
-            entry.status != WaitingListEntry.Status.OFFERED
-            or entry.offered_session_id != session.pk
-        ):
+        if entry.status != WaitingListEntry.Status.OFFERED or session is None:
             raise SchedulingError(
                 _("There is no outstanding offer."), code="offer_not_outstanding", field="entry"
             )
@@ -129,26 +120,16 @@ def _release_offer(
     offer_freed_seat(session, actor=actor)
 
 
-def expire_offer(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
+def expire_offer(entry: WaitingListEntry, *, actor: Actor) -> WaitingListEntry:
     """Expire an offer past its deadline and offer the seat to the next in line.
 
     Idempotent and safe to run twice or concurrently (lock the session, then
     the entry, then re-check): an entry not outstanding or not yet due is
     returned unchanged.
     """
-    if entry.offered_session_id is None:
-        return entry
     with transaction.atomic():
-        session = (
-            ExamSession.objects.select_for_update(of=("self",))
-            .select_related("component")
-            .get(pk=entry.offered_session_id)
-        )
-        entry = _lock_entry(entry.pk)
-        if (
-            entry.status != WaitingListEntry.Status.OFFERED
-            or entry.offered_session_id != session.pk
-        ):
+        session, entry = _lock_session_and_entry(entry.pk)
+        if entry.status != WaitingListEntry.Status.OFFERED or session is None:
             return entry
         if _now() < entry.offer_expires_at:
             return entry
@@ -162,11 +143,35 @@ def expire_offer(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
         return entry
 
 
-def withdraw_from_waiting_list(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
-    """Take a candidate off the waiting list; a held seat goes to the next. Idempotent."""
+def _lock_session_and_entry(entry_id: int) -> tuple[ExamSession | None, WaitingListEntry]:
+    """Lock the entry's offered session (if any), then the entry, deciding from the database.
+
+    The session to lock is read from the entry's current row, never from the
+    caller's copy (an offer may have been made since it was loaded); after
+    both locks the entry must still point at that session, else it changed
+    in between (at most once: an offer is made only to a waiting entry) and
+    the locks are taken again. Call inside the caller's transaction.
+    """
+    while True:
+        session_id = (
+            WaitingListEntry.objects.filter(pk=entry_id)
+            .values_list("offered_session_id", flat=True)
+            .get()
+        )
+        session = lock_session(session_id) if session_id else None
+        entry = _lock_entry(entry_id)
+        if entry.offered_session_id == session_id:
+            return session, entry
+
+
+def withdraw_from_waiting_list(entry: WaitingListEntry, *, actor: Actor) -> WaitingListEntry:
+    """Take a candidate off the waiting list; a held seat goes to the next. Idempotent.
+
+    Decides from the locked rows (session, then entry), not from `entry` as
+    the caller loaded it: an offer made meanwhile is released with its seat.
+    """
     with transaction.atomic():
-        session = lock_session(entry.offered_session_id) if entry.offered_session_id else None
-        entry = _lock_entry(entry.pk)
+        session, entry = _lock_session_and_entry(entry.pk)
         if entry.status not in ACTIVE:
             return entry
         if entry.status == WaitingListEntry.Status.OFFERED and session is not None:

@@ -1,12 +1,11 @@
-"""Management commands and the demo seed of certificates."""
+"""Management commands of certificates."""
 
 import io
 
 import pytest
 from django.core.management import call_command
 
-from certificates import demo
-from certificates.models import Certificate, SigningKey
+from certificates.models import SigningKey
 from certificates.selectors import verify_online
 from certificates.services import current_signing_key, issue_certificate
 from examens.audit import SYSTEM
@@ -24,19 +23,3 @@ def test_rotate_signing_key_adds_a_key_and_old_certificates_still_verify(candida
     assert SigningKey.objects.count() == 2
     assert current_signing_key(actor=SYSTEM).key_id in out.getvalue()
     assert verify_online(certificate.payload)[0].outcome == "valid"
-
-
-def test_demo_seed_issues_for_complete_routes_only_and_is_idempotent(grading):
-    from tests.examens.factories import CandidateFactory
-
-    done, busy = CandidateFactory(), CandidateFactory()
-    grading.complete(done)
-    grading.complete(busy, skip=("LEZ",))
-
-    first = demo.seed(users={}, stdout=io.StringIO())
-    second = demo.seed(users={}, stdout=io.StringIO())
-
-    assert first == {"certificates": 1}
-    assert second == {}
-    assert Certificate.objects.get().candidate_id == done.pk
-    assert Certificate.objects.get().stored_at is not None

@@ -362,14 +362,17 @@ def test_cancellation_refused_after_the_start(actor):
         cancel_booking(booking, actor=actor)
 
 
-def test_cancellation_offers_the_seat_to_the_first_waiting_candidate(actor):
+def test_cancellation_offers_the_seat_to_the_first_waiting_candidate(
+    actor, django_capture_on_commit_callbacks
+):
     session = SessionFactory(capacity=1)
     booking = book_candidate(session, actor=actor, candidate=candidate_for(session))
     waiting = WaitingListEntry.objects.create(
         candidate=candidate_for(session), component=session.component, centre=session.centre
     )
 
-    cancel_booking(booking, actor=actor)
+    with django_capture_on_commit_callbacks(execute=True):  # offered after the commit
+        cancel_booking(booking, actor=actor)
 
     waiting.refresh_from_db()
     session.refresh_from_db()

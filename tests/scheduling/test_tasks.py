@@ -185,7 +185,7 @@ def test_a_refused_address_does_not_hold_up_the_other_invitations(
 
     from django.core.mail import EmailMessage
 
-    from scheduling.tasks import MAX_INVITATION_ATTEMPTS
+    from scheduling.services.outbox import MAX_INVITATION_ATTEMPTS
 
     actor = UserFactory()
     session = SessionFactory()

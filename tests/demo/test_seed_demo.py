@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: a believable, idempotent demo world."""
+"""`manage.py seed_demo` under DEBUG: a believable, idempotent registry with known logins."""
 
 import base64
 import io
@@ -8,13 +8,10 @@ from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.nl import bsn as stdnum_bsn
 
+from demo.candidates import plan_candidates
+from demo.credentials import DEMO_PASSWORD, known_totp_key_for
+from demo.world import STAFF
 from examens.audit import verify_chain
-from examens.management.commands.seed_demo import (
-    DEMO_PASSWORD,
-    STAFF,
-    plan_candidates,
-    totp_key_for,
-)
 from examens.models import (
     AuditEvent,
     Candidate,
@@ -31,11 +28,6 @@ from examens.models import (
 pytestmark = pytest.mark.django_db
 
 DEMO_USERNAMES = [username for username, *_ in STAFF]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def seed(*flags: str, candidates: int = 30) -> str:
@@ -103,7 +95,7 @@ def test_seed_demo_creates_staff_with_demo_password_roles_and_confirmed_totp():
         ) == set(roles)
         device = TOTPDevice.objects.get(user=user, name="demo")
         assert device.confirmed
-        assert device.key == totp_key_for(username)
+        assert device.key == known_totp_key_for(username)
         assert len(device.key) == 40
     admin = User.objects.get(username="beheer.duo")
     assert admin.is_staff
@@ -190,7 +182,7 @@ def test_seed_demo_prints_logins_with_totp_secret_but_never_a_bsn():
 
     for username in DEMO_USERNAMES:
         assert username in output
-        secret = base64.b32encode(bytes.fromhex(totp_key_for(username))).decode()
+        secret = base64.b32encode(bytes.fromhex(known_totp_key_for(username))).decode()
         assert secret in output
     assert DEMO_PASSWORD in output
     bsns = list(Candidate.objects.values_list("bsn", flat=True))
@@ -210,3 +202,22 @@ def test_seed_demo_printed_code_verifies_against_the_device():
     code = line.split()[-1]
     device = TOTPDevice.objects.get(user__username="planner.utrecht", name="demo")
     assert device.verify_token(code)
+
+
+def test_seed_demo_memberships_are_granted_by_an_admin_of_the_organisation():
+    seed(candidates=0)
+
+    events = AuditEvent.objects.filter(action="examens.membership.granted")
+    assert events.count() == Membership.objects.count()
+    first_admins = 0
+    for event in events:
+        organisation = event.data["organisation"]
+        if event.actor is None:
+            # Only each organisation's first administrator, appointed when it joined.
+            assert event.data["role"] == Role.ADMIN
+            first_admins += 1
+            continue
+        assert event.actor.memberships.filter(
+            organisation_id=organisation, role=Role.ADMIN
+        ).exists(), event.data
+    assert first_admins == Organisation.objects.count()

@@ -1,4 +1,4 @@
-"""Demo data for scheduling, called by `manage.py seed_demo` inside its transaction.
+"""The scheduling part of the demo, called by `manage.py seed_demo` inside its transaction.
 
 Sessions for the coming weeks at the seeded centres (anchored to this week's
 Monday, so a second run the same week finds them and creates nothing),
@@ -10,6 +10,11 @@ candidates sat every examined component of their route (most checked in,
 two no-shows, one refused at the door) and the sessions are held, so that
 grading's demo has attempts to rate, release, adjudicate and correct and
 certificates' demo has routes to complete.
+
+Every session is planned, staffed, published and booked by a planner of the
+centre's organisation, from the candidates that planner may book; the door is
+kept by the session's examiner. Moving the past sessions to their real start
+is the one write no service makes (`demo.history`).
 """
 
 from __future__ import annotations
@@ -18,13 +23,12 @@ import datetime
 
 from django.utils import timezone
 
-from examens.audit import SYSTEM
-from examens.models import Candidate, ExamVersion, Room, User
-
-from .exceptions import SchedulingError
-from .models import Booking, ExamSession, WaitingListEntry
-from .selectors import policy_for
-from .services import (
+from examens.models import Candidate, ExamCentre, ExamVersion, Room, User
+from scheduling.exceptions import SchedulingError
+from scheduling.models import Booking, ExamSession, WaitingListEntry
+from scheduling.permissions import bookable_candidates
+from scheduling.selectors import policy_for
+from scheduling.services import (
     add_to_waiting_list,
     assign_staff,
     book_candidate,
@@ -35,6 +39,9 @@ from .services import (
     publish_session,
     reject_at_door,
 )
+
+from . import history
+from .world import PLANNERS
 
 # centre name, room name, exam version code, weekday, hour, capacity, examiner username
 PLAN = [
@@ -68,7 +75,7 @@ PAST_PLAN = [
     (1, "DUO Examenlocatie Utrecht", "Examenzaal 1", "SPR-B1-2026A", 2, 9, "examinator.duo"),
 ]
 # Candidates who sit every past session. Grading's demo rates at most 12 attempts a
-# run (grading.demo.RATED_LIMIT): 6 candidates x 2 rated components fit in one run.
+# run (demo.results.RATED_LIMIT): 6 candidates x 2 rated components fit in one run.
 PAST_CANDIDATES = 6
 # Extra seats with another outcome at the door: exam version code -> outcomes.
 PAST_DOOR_EXTRAS = {
@@ -82,18 +89,28 @@ PLANNING_LEAD = datetime.timedelta(days=35)
 DOOR_REFUSAL = "Demo: identiteitsbewijs hoort niet bij de kandidaat."
 
 
+def planner_for(centre: ExamCentre, users: dict[str, User]) -> User | None:
+    """The demo planner of the centre's organisation (None: the demo has none there)."""
+    username = PLANNERS.get(centre.organisation.name)
+    return users.get(username) if username else None
+
+
 def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
     created = {"exam sessions": 0, "bookings": 0, "waiting-list entries": 0}
-    planner = users.get("planner.duo") or next(iter(users.values()))
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday())
-    created["exam sessions"], created["bookings"] = _past_sessions(users, planner, monday)
+    created["exam sessions"], created["bookings"] = _past_sessions(users, monday)
     sessions: list[ExamSession] = []
     for week in WEEKS:
         for centre_name, room_name, version_code, weekday, hour, capacity, examiner in PLAN:
-            room = Room.objects.filter(centre__name=centre_name, name=room_name).first()
+            room = (
+                Room.objects.filter(centre__name=centre_name, name=room_name)
+                .select_related("centre__organisation")
+                .first()
+            )
             version = ExamVersion.objects.filter(code=version_code).first()
-            if room is None or version is None:
+            planner = planner_for(room.centre, users) if room else None
+            if room is None or version is None or planner is None:
                 continue
             day = monday + datetime.timedelta(days=7 * week + weekday)
             starts_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
@@ -113,44 +130,50 @@ def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
                     assign_staff(session, actor=planner, user=users[examiner], role="examiner")
                 created["exam sessions"] += 1
             sessions.append(session)
-    created["bookings"] += _book(sessions, planner)
-    created["waiting-list entries"] += _waiting_list(sessions, planner)
+    created["bookings"] += _book(sessions, users)
+    created["waiting-list entries"] += _waiting_list(sessions, users)
     return {what: count for what, count in created.items() if count}
 
 
-def _past_sessions(users: dict[str, User], planner: User, monday: datetime.date) -> tuple[int, int]:
+def _past_sessions(users: dict[str, User], monday: datetime.date) -> tuple[int, int]:
     """Sessions one to three weeks ago that went through the door; (sessions, bookings).
 
     Only the demo fakes time: the services refuse to plan in the past, so each
     session is planned and booked in the future, moved to ten minutes ago for
     the door (check-in, refusal, no-show and "held" read the clock), then moved
-    to its real start with a queryset update. Idempotent: a session already in
+    to its real start (`demo.history`). Idempotent: a session already in
     its room at its start is left alone.
     """
     planned = []
     for weeks_ago, centre_name, room_name, version_code, weekday, hour, username in PAST_PLAN:
-        room = Room.objects.filter(centre__name=centre_name, name=room_name).first()
+        room = (
+            Room.objects.filter(centre__name=centre_name, name=room_name)
+            .select_related("centre__organisation")
+            .first()
+        )
         version = ExamVersion.objects.filter(code=version_code).first()
-        if room is None or version is None:
+        planner = planner_for(room.centre, users) if room else None
+        if room is None or version is None or planner is None:
             continue
         day = monday + datetime.timedelta(days=weekday - 7 * weeks_ago)
         starts_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
         if ExamSession.objects.filter(room=room, starts_at=starts_at).exists():
             continue
-        planned.append((room, version, starts_at, users.get(username)))
+        planned.append((room, version, starts_at, planner, users.get(username)))
     if not planned:
         return 0, 0
     lead = timezone.now().replace(second=0, microsecond=0) + PLANNING_LEAD
-    earliest = min(starts_at for *_, starts_at, _ in planned)
+    earliest = min(starts_at for _, _, starts_at, _, _ in planned)
+    # Every past session is at a centre of one organisation, planned by one planner.
     sitters = _past_candidates(
-        earliest=timezone.localdate(earliest), latest=timezone.localdate(lead)
+        planned[0][3], earliest=timezone.localdate(earliest), latest=timezone.localdate(lead)
     )
     if not sitters:
         return 0, 0
     regulars = sitters[:PAST_CANDIDATES]
     extras = sitters[PAST_CANDIDATES:]
     sessions = bookings = 0
-    for room, version, starts_at, examiner in planned:
+    for room, version, starts_at, planner, examiner in planned:
         outcomes = PAST_DOOR_EXTRAS.get(version.code, [])
         seated: list[tuple[Candidate, str]] = [(c, Booking.Status.CHECKED_IN) for c in regulars]
         seated += [(extras.pop(0), outcome) for outcome in outcomes if extras]
@@ -161,11 +184,14 @@ def _past_sessions(users: dict[str, User], planner: User, monday: datetime.date)
     return sessions, bookings
 
 
-def _past_candidates(*, earliest: datetime.date, latest: datetime.date) -> list[Candidate]:
-    """Candidates on a B1 route without decisions or bookings, in term all along."""
+def _past_candidates(
+    planner: User, *, earliest: datetime.date, latest: datetime.date
+) -> list[Candidate]:
+    """Candidates the planner may book on a B1 route, without decisions or bookings, in term."""
     wanted = PAST_CANDIDATES + sum(len(extra) for extra in PAST_DOOR_EXTRAS.values())
     return list(
-        Candidate.objects.filter(
+        bookable_candidates(planner)
+        .filter(
             route__code__in=PAST_ROUTES,
             term_start__lte=earliest,
             term_end__gte=latest,
@@ -208,11 +234,7 @@ def _hold_past_session(
         except SchedulingError:
             continue
     closes = datetime.timedelta(hours=policy_for(version.component).booking_closes_hours)
-    # Demo only: fake the clock by moving the session. The door is open now.
-    door_open = timezone.now() - datetime.timedelta(minutes=10)
-    ExamSession.objects.filter(pk=session.pk).update(
-        starts_at=door_open, booking_closes_at=door_open - closes
-    )
+    history.open_door_now(session, closes=closes)
     for booking, outcome in booked:
         if outcome == Booking.Status.CHECKED_IN:
             check_in_booking(booking, actor=door_keeper, identity_confirmed=True)
@@ -223,23 +245,24 @@ def _hold_past_session(
     for booking, outcome in booked:
         if outcome == Booking.Status.NO_SHOW:
             mark_no_show(booking, actor=planner)
-    # Demo only: the session took place at its real start; so did the door.
-    ExamSession.objects.filter(pk=session.pk).update(
-        starts_at=starts_at, booking_closes_at=starts_at - closes
-    )
-    Booking.objects.filter(session=session, status_changed_at__isnull=False).update(
-        status_changed_at=starts_at
-    )
+    history.move_to_the_past(session, starts_at=starts_at, closes=closes)
     return len(booked)
 
 
-def _book(sessions: list[ExamSession], planner: User) -> int:
+def _book(sessions: list[ExamSession], users: dict[str, User]) -> int:
     booked = 0
-    pool = list(Candidate.objects.select_related("route").order_by("pk")[:400])
     cursor = 0
+    pools: dict[int, list[Candidate]] = {}
     for session in sessions:
         if session.status != ExamSession.Status.PUBLISHED or session.bookings.exists():
             continue
+        planner = planner_for(session.centre, users)
+        if planner is None:
+            continue
+        if planner.pk not in pools:
+            candidates = bookable_candidates(planner).select_related("route").order_by("pk")
+            pools[planner.pk] = list(candidates[:400])
+        pool = pools[planner.pk]
         # The small separate room is filled completely, for the waiting-list demo.
         wanted = session.capacity if session.capacity <= 4 else BOOKINGS_PER_SESSION
         tries = 0
@@ -256,19 +279,20 @@ def _book(sessions: list[ExamSession], planner: User) -> int:
     return booked
 
 
-def _waiting_list(sessions: list[ExamSession], planner: User) -> int:
+def _waiting_list(sessions: list[ExamSession], users: dict[str, User]) -> int:
     full = next((s for s in sessions if s.pk and _refreshed(s).seats_free == 0), None)
-    if full is None:
+    planner = planner_for(full.centre, users) if full is not None else None
+    if full is None or planner is None:
         return 0
     if WaitingListEntry.objects.filter(centre=full.centre, component=full.component).exists():
         return 0
     added = 0
-    for candidate in Candidate.objects.order_by("-pk")[:40]:
+    for candidate in bookable_candidates(planner).order_by("-pk")[:40]:
         if added == 3:
             break
         try:
             add_to_waiting_list(
-                candidate, actor=SYSTEM, centre=full.centre, component=full.component
+                candidate, actor=planner, centre=full.centre, component=full.component
             )
         except SchedulingError:
             continue

@@ -1,4 +1,4 @@
-"""scheduling.demo: past sessions went through the door, so grading has attempts to grade."""
+"""demo.sessions: past sessions went through the door, so grading has attempts to grade."""
 
 import io
 
@@ -9,11 +9,6 @@ from django.utils import timezone
 from scheduling.models import Booking, ExamSession
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def seed() -> str:

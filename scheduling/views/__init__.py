@@ -1,0 +1,46 @@
+"""Planner pages, split along their seams: planning, bookings, the door, calendar feeds."""
+
+from .bookings import (
+    booking_cancel,
+    booking_no_show,
+    booking_reschedule,
+    offer_accept,
+    waiting_list,
+)
+from .door import door
+from .feeds import calendar_feed, feed_create, feed_revoke, feeds
+from .planning import (
+    session_book,
+    session_cancel,
+    session_create,
+    session_detail,
+    session_held,
+    session_publish,
+    session_staff,
+    version_withdraw,
+    versions,
+    week,
+)
+
+__all__ = [
+    "booking_cancel",
+    "booking_no_show",
+    "booking_reschedule",
+    "calendar_feed",
+    "door",
+    "feed_create",
+    "feed_revoke",
+    "feeds",
+    "offer_accept",
+    "session_book",
+    "session_cancel",
+    "session_create",
+    "session_detail",
+    "session_held",
+    "session_publish",
+    "session_staff",
+    "version_withdraw",
+    "versions",
+    "waiting_list",
+    "week",
+]
