@@ -4,11 +4,16 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from examens.exceptions import ExamAdminError
+from examens.exceptions import ExamAdminError, NotPermitted
 
 
 def attach_error(form: forms.Form, error: ExamAdminError) -> None:
-    """Show `error` on the field it names, or on the form when it names none we show."""
+    """Show `error` on the field it names, or on the form when it names none we show.
+
+    A refusal (NotPermitted) is not a form error: it is raised on, to the one
+    place that maps it (examens.middleware.NotPermittedMiddleware)."""
+    if isinstance(error, NotPermitted):
+        raise error
     field = error.field if error.field in form.fields else None
     form.add_error(field, str(error.message))
 

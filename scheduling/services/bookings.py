@@ -7,11 +7,11 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from examens import sql
-from examens.audit import record_event
+from examens import authz, sql
+from examens.audit import Actor, record_event
 from examens.models import Candidate
 
-from .. import tasks
+from .. import permissions, tasks
 from ..eligibility import (
     Inputs,
     assess,
@@ -70,7 +70,7 @@ def _insert_conflict(error: IntegrityError, idempotency_key: str | None) -> Sche
 def book_locked(
     session: ExamSession,
     *,
-    actor,
+    actor: Actor,
     candidate: Candidate,
     idempotency_key: str | None = None,
     context=None,
@@ -181,7 +181,7 @@ def _write_booking(
 def book_candidate(
     session: ExamSession,
     *,
-    actor,
+    actor: Actor,
     candidate: Candidate,
     idempotency_key: str | None = None,
     inputs: Inputs | None = None,
@@ -220,6 +220,7 @@ def book_candidate(
     taken the row is locked and every session rule decides the answer. Query
     budget pinned in tests/scheduling/test_booking_queries.py.
     """
+    authz.require(permissions.can_book(actor, session, candidate))
     try:
         if inputs is None:
             inputs = load_inputs(candidate.pk, session.pk, idempotency_key)
@@ -271,7 +272,7 @@ def book_candidate(
 
 
 def cancel_locked(
-    booking: Booking, session: ExamSession, *, actor, reason: str, reason_accepted: bool
+    booking: Booking, session: ExamSession, *, actor: Actor, reason: str, reason_accepted: bool
 ) -> Booking:
     moment = _now()
     if moment >= session.starts_at:
@@ -313,7 +314,7 @@ def cancel_locked(
 
 
 def cancel_booking(
-    booking: Booking, *, actor, reason: str = "", reason_accepted: bool = False
+    booking: Booking, *, actor: Actor, reason: str = "", reason_accepted: bool = False
 ) -> Booking:
     """Cancel an open booking before its session starts and free the seat.
 
@@ -324,6 +325,7 @@ def cancel_booking(
     BookingStateError (checked in, no-show, session started), SchedulingError.
     Side effect: cancellation mail after commit.
     """
+    authz.require(permissions.can_book(actor, booking.session, booking.candidate))
     with transaction.atomic():
         session = lock_session(booking.session_id)
         booking = lock_booking(booking.pk)
@@ -344,7 +346,7 @@ def cancel_booking(
 def reschedule_booking(
     booking: Booking,
     *,
-    actor,
+    actor: Actor,
     to_session: ExamSession,
     reason: str = "",
     reason_accepted: bool = False,
@@ -357,6 +359,9 @@ def reschedule_booking(
     Both sessions are locked in primary-key order. Returns the new booking.
     Raises SchedulingError, BookingStateError, BookingRefused.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, booking.session))
+    authz.require(permissions.can_plan_session(person, to_session))
     if to_session.component_id != booking.component_id:
         raise SchedulingError(
             _("A booking can only move to a session of the same component."),
@@ -391,12 +396,14 @@ def reschedule_booking(
         return new
 
 
-def mark_no_show(booking: Booking, *, actor) -> Booking:
+def mark_no_show(booking: Booking, *, actor: Actor) -> Booking:
     """Mark a booked candidate who did not come, after the session started.
 
     The attempt counts. Idempotent (a no-show stays a no-show). Raises
     BookingStateError before the start or for another status.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, booking.session))
     with transaction.atomic():
         booking = lock_booking(booking.pk)
         if booking.status == Booking.Status.NO_SHOW:
@@ -420,9 +427,10 @@ def mark_no_show(booking: Booking, *, actor) -> Booking:
         return booking
 
 
-def claim_invitation(booking: Booking, *, actor) -> bool:
+def claim_invitation(booking: Booking, *, actor: Actor) -> bool:
     """Mark the invitation as sent (after it was sent: tasks.deliver_invitation); False
     when it already was."""
+    authz.require_job(actor)
     with transaction.atomic():
         booking = lock_booking(booking.pk)
         if booking.invitation_sent_at is not None:
@@ -433,9 +441,10 @@ def claim_invitation(booking: Booking, *, actor) -> bool:
         return True
 
 
-def record_invitation_failure(booking: Booking, *, actor, error: str) -> Booking:
+def record_invitation_failure(booking: Booking, *, actor: Actor, error: str) -> Booking:
     """Count one failed attempt to send `booking`'s invitation (the outbox gives up
     after tasks.MAX_INVITATION_ATTEMPTS); `error` names the kind of failure."""
+    authz.require_job(actor)
     with transaction.atomic():
         booking = lock_booking(booking.pk)
         booking.invitation_failures += 1
@@ -449,12 +458,13 @@ def record_invitation_failure(booking: Booking, *, actor, error: str) -> Booking
         return booking
 
 
-def claim_reminder(booking: Booking, *, actor) -> bool:
+def claim_reminder(booking: Booking, *, actor: Actor) -> bool:
     """Mark a booked seat's reminder as due and queue its mail after commit.
 
     Idempotent: False (nothing queued) when the reminder was already sent or
     the booking is no longer booked. Used by the periodic reminder job.
     """
+    authz.require_job(actor)
     with transaction.atomic():
         booking = lock_booking(booking.pk)
         if booking.reminder_sent_at is not None or booking.status != Booking.Status.BOOKED:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from examens.audit import record_event
+from examens.audit import Actor, record_event
 
 from .. import tasks
 from ..eligibility import assess
@@ -15,7 +15,7 @@ from ._common import now as _now
 SCAN_LIMIT = 50  # waiting entries looked at per freed seat; the rest wait for the next one
 
 
-def offer_freed_seat(session: ExamSession, *, actor) -> WaitingListEntry | None:
+def offer_freed_seat(session: ExamSession, *, actor: Actor) -> WaitingListEntry | None:
     """Offer one free seat of the *locked* `session` to the first eligible waiting entry.
 
     The seat is held (`held_count`) until the offer is accepted or expires.

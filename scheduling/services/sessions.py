@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens import authz
+from examens.audit import Actor, record_event
 from examens.models import (
     Accommodation,
     ExamCentre,
@@ -21,7 +22,7 @@ from examens.models import (
     User,
 )
 
-from .. import tasks
+from .. import permissions, tasks
 from ..exceptions import BookingRefused, SessionError
 from ..models import Booking, ExamSession, SessionStaff, WaitingListEntry
 from ..selectors import LIVE_STATUSES, policy_for
@@ -49,7 +50,7 @@ def _overlapping(qs, start: datetime.datetime, end: datetime.datetime):
 
 def create_session(
     *,
-    actor,
+    actor: Actor,
     centre: ExamCentre,
     room: Room,
     exam_version: ExamVersion,
@@ -69,6 +70,8 @@ def create_session(
     row lock). Booking closes `booking_closes_hours` (component policy)
     before the start. Not idempotent. Raises SessionError.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan(person, centre))
     duration = duration_minutes or exam_version.component.duration_minutes
     accommodations = sorted(set(accommodations))
     if room.centre_id != centre.pk:
@@ -149,7 +152,7 @@ def create_session(
         return session
 
 
-def assign_staff(session: ExamSession, *, actor, user: User, role: str) -> SessionStaff:
+def assign_staff(session: ExamSession, *, actor: Actor, user: User, role: str) -> SessionStaff:
     """Assign an examiner or invigilator to a session.
 
     Rules: the person is an examiner member of the centre's organisation or
@@ -158,6 +161,8 @@ def assign_staff(session: ExamSession, *, actor, user: User, role: str) -> Sessi
     checked under the person's row lock). Idempotent for the same role.
     Raises SessionError.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
     if role not in SessionStaff.Role.values:
         raise SessionError(_("Unknown role."), field="role")
     with transaction.atomic():
@@ -203,9 +208,11 @@ def assign_staff(session: ExamSession, *, actor, user: User, role: str) -> Sessi
         return assignment
 
 
-def publish_session(session: ExamSession, *, actor) -> ExamSession:
+def publish_session(session: ExamSession, *, actor: Actor) -> ExamSession:
     """Open a draft session for booking. Idempotent. Raises SessionError when the
     session is not a draft, its version is withdrawn or its booking window has passed."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.status == ExamSession.Status.PUBLISHED:
@@ -230,9 +237,12 @@ def publish_session(session: ExamSession, *, actor) -> ExamSession:
         return session
 
 
-def close_booking(session: ExamSession, *, actor, only_when_due: bool = False) -> ExamSession:
+def close_booking(
+    session: ExamSession, *, actor: Actor, only_when_due: bool = False
+) -> ExamSession:
     """Close a published session for booking (the periodic job passes `only_when_due`,
     which leaves a session alone until its `booking_closes_at`). Idempotent."""
+    authz.require_job(actor)
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.status != ExamSession.Status.PUBLISHED:
@@ -245,8 +255,10 @@ def close_booking(session: ExamSession, *, actor, only_when_due: bool = False) -
         return session
 
 
-def mark_session_held(session: ExamSession, *, actor) -> ExamSession:
+def mark_session_held(session: ExamSession, *, actor: Actor) -> ExamSession:
     """Record that a published or closed session took place (after its start). Idempotent."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.status == ExamSession.Status.HELD:
@@ -263,8 +275,10 @@ def mark_session_held(session: ExamSession, *, actor) -> ExamSession:
         return session
 
 
-def complete_session_results(session: ExamSession, *, actor) -> ExamSession:
+def complete_session_results(session: ExamSession, *, actor: Actor) -> ExamSession:
     """Mark a held session's results complete (grading calls this). Idempotent."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.status == ExamSession.Status.RESULTS_COMPLETE:
@@ -333,7 +347,7 @@ def _cancel_locked(
 
 
 def cancel_session(
-    session: ExamSession, *, actor, reason: str, rebook_into: ExamSession | None = None
+    session: ExamSession, *, actor: Actor, reason: str, rebook_into: ExamSession | None = None
 ) -> ExamSession:
     """Cancel a session before it is held, with a reason.
 
@@ -344,6 +358,9 @@ def cancel_session(
     Outstanding waiting-list offers go back to the queue. Idempotent for a
     cancelled session. Raises SessionError (held or later, no reason).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
+    authz.require(rebook_into is None or permissions.can_plan_session(person, rebook_into))
     if not reason.strip():
         raise SessionError(_("Give the reason for cancelling."), field="reason")
     if rebook_into is not None and rebook_into.pk == session.pk:
@@ -378,7 +395,7 @@ class WithdrawalOutcome:
 
 
 def withdraw_exam_version(
-    version: ExamVersion, *, actor, reason: str, replacement: ExamVersion | None = None
+    version: ExamVersion, *, actor: Actor, reason: str, replacement: ExamVersion | None = None
 ) -> WithdrawalOutcome:
     """Withdraw an exam version (leaked items) and move its future sessions in one action.
 
@@ -388,6 +405,7 @@ def withdraw_exam_version(
     notified. Sessions already started keep the version. Idempotent: a
     withdrawn version returns an empty outcome. Raises SessionError.
     """
+    authz.require(permissions.may_withdraw_versions(authz.require_person(actor)))
     if not reason.strip():
         raise SessionError(_("Give the reason for withdrawing."), field="reason")
     if replacement is not None and (

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens import authz
+from examens.audit import Actor, record_event
 from examens.models import Candidate, Component, ExamCentre, RouteRequirement
 
+from .. import permissions
 from ..exceptions import SchedulingError
 from ..models import Booking, ExamSession, WaitingListEntry
 from ._common import lock_session
@@ -19,7 +21,7 @@ ACTIVE = (WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED)
 
 
 def add_to_waiting_list(
-    candidate: Candidate, *, actor, centre: ExamCentre, component: Component, level: str = ""
+    candidate: Candidate, *, actor: Actor, centre: ExamCentre, component: Component, level: str = ""
 ) -> WaitingListEntry:
     """Put a candidate on the waiting list of a centre for a component (and level).
 
@@ -28,6 +30,9 @@ def add_to_waiting_list(
     a partial unique index). Not idempotent: a second call raises. When a seat
     frees up, the first eligible entry gets an offer (see `offer_freed_seat`).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan(person, centre))
+    authz.require(permissions.can_book_for(person, candidate))
     if not RouteRequirement.objects.filter(
         route_id=candidate.route_id, component=component
     ).exists():
@@ -75,13 +80,15 @@ def _lock_entry(entry_id: int) -> WaitingListEntry:
     )
 
 
-def accept_offer(entry: WaitingListEntry, *, actor) -> Booking:
+def accept_offer(entry: WaitingListEntry, *, actor: Actor) -> Booking:
     """Turn an outstanding offer into a booking in the held seat.
 
     Rules: the offer is outstanding (`offer_not_outstanding`) and not expired
     (`offer_expired`); then every booking rule except the seat, which was
     held for this offer. Idempotent: an accepted offer returns its booking.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan(person, entry.centre))
     if entry.offered_session_id is None:
         if entry.status == WaitingListEntry.Status.ACCEPTED and entry.booking_id:
             return entry.booking
@@ -129,13 +136,14 @@ def _release_offer(
     offer_freed_seat(session, actor=actor)
 
 
-def expire_offer(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
+def expire_offer(entry: WaitingListEntry, *, actor: Actor) -> WaitingListEntry:
     """Expire an offer past its deadline and offer the seat to the next in line.
 
     Idempotent and safe to run twice or concurrently (lock the session, then
     the entry, then re-check): an entry not outstanding or not yet due is
     returned unchanged.
     """
+    authz.require_job(actor)
     if entry.offered_session_id is None:
         return entry
     with transaction.atomic():
@@ -162,8 +170,10 @@ def expire_offer(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
         return entry
 
 
-def withdraw_from_waiting_list(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
+def withdraw_from_waiting_list(entry: WaitingListEntry, *, actor: Actor) -> WaitingListEntry:
     """Take a candidate off the waiting list; a held seat goes to the next. Idempotent."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan(person, entry.centre))
     with transaction.atomic():
         session = lock_session(entry.offered_session_id) if entry.offered_session_id else None
         entry = _lock_entry(entry.pk)
