@@ -135,6 +135,14 @@ def world(db):
         candidate=candidate, component_id=booking.component_id, centre=w.centre
     )
     w.certificate = Certificate(candidate=candidate, route=candidate.route, serial="X")
+    w.token = ApiToken.objects.create(
+        organisation=home,
+        name="t",
+        prefix="abcd",
+        key_hash="h",
+        scopes=[],
+        created_by=UserFactory(),
+    )
     w.owner = UserFactory()
     w.device = add_totp_device(w.owner)
     # Another organisation's person with every role and qualification: refused by organisation.
@@ -204,17 +212,7 @@ CASES: dict[str, tuple[str, Callable]] = {
     ),
     "revoke_api_token": (
         Role.PLANNER,
-        lambda w, a: _s("examens").revoke_api_token(
-            ApiToken.objects.create(
-                organisation=w.home,
-                name="t",
-                prefix="abcd",
-                key_hash="h",
-                scopes=[],
-                created_by=UserFactory(),
-            ),
-            actor=a,
-        ),
+        lambda w, a: _s("examens").revoke_api_token(w.token, actor=a),
     ),
     "start_totp_enrolment": (Role.ADMIN, lambda w, a: _tf().start_totp_enrolment(w.owner, actor=a)),
     "confirm_totp_device": (
