@@ -11,7 +11,6 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from examens.audit import record_event
 from examens.authz import FACTOR_VERIFIED_ACTION
 from examens.models import User
-
 from tests.examens.factories import MembershipFactory, UserFactory, add_totp_device
 
 REQUIRE_SERVICES = bool(os.environ.get("REQUIRE_SERVICES"))
@@ -76,6 +75,19 @@ def mark_fresh(client, *, age_seconds: float = 0) -> None:
     session.save()
     if age_seconds <= settings.OTP_FRESHNESS_SECONDS:
         fresh_factor(User.objects.get(pk=session[SESSION_KEY]))
+
+
+def agency_staff(*roles: str):
+    """A person of the agency (DUO) in `roles` (default: every role): allowed by every
+    service that a role at the agency allows (examens.authz). Services that ask for a
+    fresh code need `fresh_factor` too."""
+    from examens.models import Role
+    from tests.examens.factories import AgencyFactory
+
+    user = UserFactory()
+    for role in roles or Role.values:
+        MembershipFactory(user=user, organisation=AgencyFactory(), role=role)
+    return user
 
 
 def fresh_factor(user):

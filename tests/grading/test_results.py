@@ -22,7 +22,8 @@ from grading.services import (
 from grading.services.results import create_scored_draft
 from grading.signals import result_corrected, result_released
 from scheduling.models import Booking
-from tests.examens.factories import AgencyFactory, CandidateFactory, UserFactory, component
+from tests.conftest import agency_staff, fresh_factor
+from tests.examens.factories import AgencyFactory, CandidateFactory, component
 from tests.grading.factories import BookingFactory, SessionFactory, examiner, rated_booking
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def actor():
-    return UserFactory()
+    return fresh_factor(agency_staff())
 
 
 def draft(booking=None, raw=30, actor=None):
