@@ -212,7 +212,7 @@ def record_decision(
     person = authz.require_person(actor)
     if kind == Decision.Kind.TERM_EXTENSION and ground == Decision.Ground.LATE_RESULT:
         authz.require(permissions.can_record_late_result_extension(person))
-    else:
+    elif kind in Decision.Kind.values:  # an unknown kind is refused below, naming the field
         authz.require(permissions.can_record_decision(person, candidate, kind, organisation))
     if not reason.strip():
         raise RegistryError(_("A decision needs a reason."), field="reason")

@@ -66,7 +66,7 @@ def test_register_candidate_refuses_bsn_failing_eleven_check():
 
 
 def test_register_candidate_refuses_duplicate_bsn():
-    actor, municipality = UserFactory(), OrganisationFactory()
+    actor, municipality = agency_staff(), OrganisationFactory()
     first = register(actor, municipality)
     with pytest.raises(DuplicateCandidate):
         register(actor, municipality, bsn=first.bsn)
@@ -99,7 +99,7 @@ def test_update_candidate_refuses_the_bsn():
 
 
 def test_term_extension_moves_term_end_and_withdrawal_moves_it_back():
-    actor, agency = UserFactory(), AgencyFactory()
+    actor, agency = agency_staff(), AgencyFactory()
     candidate = CandidateFactory()
     original = candidate.term_end
     decision = record_decision(
@@ -169,7 +169,7 @@ def test_step_down_takes_the_routes_step_down_level():
     decision = record_decision(
         CandidateFactory(),
         actor=agency_staff(),
-        organisation=OrganisationFactory(),
+        organisation=AgencyFactory(),
         kind="step_down",
         component=component("SPR"),
         reason="600 lesson hours",
@@ -184,7 +184,7 @@ def test_step_down_refused_on_the_education_route():
         record_decision(
             candidate,
             actor=agency_staff(),
-            organisation=OrganisationFactory(),
+            organisation=AgencyFactory(),
             kind="step_down",
             component=component("LEZ"),
             reason="x",
@@ -241,7 +241,8 @@ def test_create_api_token_command_prints_a_working_secret_once():
 
     from examens.models import ApiToken
 
-    org, user = OrganisationFactory(name="Gemeente Zeist", cbs_code="0355"), UserFactory()
+    org = OrganisationFactory(name="Gemeente Zeist", cbs_code="0355")
+    user = UserFactory(is_superuser=True)
     out = io.StringIO()
     call_command(
         "create_api_token",
