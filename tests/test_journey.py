@@ -17,7 +17,7 @@ from django.utils import timezone
 from certificates.models import Certificate
 from certificates.pdf import url_from_pdf
 from certificates.storage import open_certificate_pdf
-from examens.audit import SYSTEM, verify_chain
+from examens.audit import verify_chain
 from examens.models import ExamVersion, Role
 from examens.services import record_decision
 from grading.models import Result
@@ -28,7 +28,7 @@ from scheduling.models import Booking, ExamSession
 from scheduling.services.bookings import book_candidate
 from scheduling.services.door import check_in_booking
 from scheduling.services.sessions import create_session, mark_session_held, publish_session
-from tests.conftest import login_verified
+from tests.conftest import agency_staff, fresh_factor, login_verified
 from tests.examens.factories import (
     AgencyFactory,
     CandidateFactory,
@@ -112,7 +112,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
     for code in ("PVT", "MAP"):
         grant_qualification(
             municipal_examiner,
-            actor=SYSTEM,
+            actor=fresh_factor(agency_staff()),
             component=component(code),
             organisation=utrecht,
             valid_from=timezone.localdate(),

@@ -34,14 +34,14 @@ def create_calendar_feed(
     on the returned object as `feed.secret`, once: the database keeps only
     its SHA-256, the audit event neither. Not idempotent. Raises SchedulingError.
     """
-    person = authz.require_person(actor)
-    authz.require(permissions.can_create_feed(person, centre=centre, owner=user))
     if (centre is None) == (user is None):
         raise SchedulingError(
             _("A calendar feed belongs to an exam centre or to one person."),
             code="feed_owner",
             field="owner",
         )
+    person = authz.require_person(actor)
+    authz.require(permissions.can_create_feed(person, centre=centre, owner=user))
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         owner = {"centre": centre} if centre is not None else {"user": user}

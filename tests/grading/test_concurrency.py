@@ -18,7 +18,7 @@ from grading.services import correct_result, record_rating, release_result, rele
 from grading.services.results import create_scored_draft
 from grading.signals import result_released
 from scheduling.models import ExamSession
-from tests.conftest import race, require_service
+from tests.conftest import agency_staff, race, require_service
 from tests.examens.factories import UserFactory
 from tests.grading.factories import BookingFactory, SessionFactory, examiner, rated_booking
 
@@ -124,9 +124,9 @@ def test_releasing_one_result_alone_and_with_its_session_at_once_releases_it_onc
         results = race(
             [
                 lambda pk=session.pk: release_session_results(
-                    ExamSession.objects.get(pk=pk), actor=SYSTEM
+                    ExamSession.objects.get(pk=pk), actor=agency_staff()
                 ),
-                lambda pk=draft.pk: release_result(Result.objects.get(pk=pk), actor=SYSTEM),
+                lambda pk=draft.pk: release_result(Result.objects.get(pk=pk), actor=agency_staff()),
             ]
         )
 
@@ -144,7 +144,7 @@ def test_releasing_one_result_alone_and_with_its_session_at_once_releases_it_onc
 def test_two_simultaneous_corrections_make_one_new_version_and_refuse_the_other():
     require_service("PostgreSQL", connection.vendor == "postgresql")
     for _round in range(ROUNDS):
-        result = release_result(_draft(BookingFactory()), actor=SYSTEM)
+        result = release_result(_draft(BookingFactory()), actor=agency_staff())
         correctors = [UserFactory(), UserFactory()]
 
         results = race(

@@ -14,6 +14,7 @@ from scheduling.tasks import (
     send_pending_invitations_task,
     send_reminders_task,
 )
+from tests.conftest import agency_staff
 from tests.examens.factories import UserFactory
 from tests.scheduling.factories import SessionFactory, candidate_for
 
@@ -60,7 +61,7 @@ def test_invitation_is_bilingual_in_the_candidates_language_first(
     candidate = candidate_for(session, email="c@x.nl", preferred_language="en")
 
     with django_capture_on_commit_callbacks(execute=True):
-        book_candidate(session, actor=UserFactory(), candidate=candidate)
+        book_candidate(session, actor=agency_staff(), candidate=candidate)
 
     body = mailoutbox[0].body
     assert body.index("What to bring") < body.index("----------")
@@ -93,7 +94,7 @@ def test_a_booking_in_services_mode_leaves_its_invitation_to_the_outbox(
     session = SessionFactory()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         booking = book_candidate(
-            session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl")
+            session, actor=agency_staff(), candidate=candidate_for(session, email="c@x.nl")
         )
 
     assert callbacks == []  # nothing published on the booking request
@@ -136,7 +137,7 @@ def test_a_failed_invitation_mail_stays_in_the_outbox(outbox_mode, mailoutbox, m
 
     session = SessionFactory()
     booking = book_candidate(
-        session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl")
+        session, actor=agency_staff(), candidate=candidate_for(session, email="c@x.nl")
     )
     original = EmailMessage.send
 
@@ -162,7 +163,7 @@ def test_two_outbox_runs_at_once_send_an_invitation_once(outbox_mode, mailoutbox
 
     require_service("PostgreSQL", connection.vendor == "postgresql")
     session = SessionFactory()
-    book_candidate(session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl"))
+    book_candidate(session, actor=agency_staff(), candidate=candidate_for(session, email="c@x.nl"))
     original = EmailMessage.send
 
     def slow_send(self, *args, **kwargs):
