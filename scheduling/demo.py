@@ -18,7 +18,6 @@ import datetime
 
 from django.utils import timezone
 
-from examens.audit import SYSTEM
 from examens.models import Candidate, ExamVersion, Room, User
 
 from .exceptions import SchedulingError
@@ -268,7 +267,7 @@ def _waiting_list(sessions: list[ExamSession], planner: User) -> int:
             break
         try:
             add_to_waiting_list(
-                candidate, actor=SYSTEM, centre=full.centre, component=full.component
+                candidate, actor=planner, centre=full.centre, component=full.component
             )
         except SchedulingError:
             continue
