@@ -137,7 +137,8 @@ def record_rating(booking: Booking, *, actor: Actor, scores: dict[str, int]) -> 
     same transaction. Not idempotent. Raises NotQualified, AlreadyRated,
     RatingNotNeeded, ResultStateError, ScoringError.
     """
-    authz.require(permissions.can_rate(authz.require_person(actor), booking))
+    if not permissions.can_rate(authz.require_person(actor), booking):
+        raise NotQualified(field="booking")
     booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
     booking.session = ExamSession.objects.select_related("centre", "exam_version").get(
         pk=booking.session_id

@@ -2,7 +2,7 @@ import pytest
 
 from examens.models import AuditEvent, Component, Decision, Role
 from examens.services import create_api_token
-from tests.conftest import agency_staff, login_verified
+from tests.conftest import login_verified
 from tests.examens.factories import (
     AgencyFactory,
     CandidateFactory,
@@ -165,7 +165,10 @@ def test_catalogue_api_refuses_token_without_scope():
     from rest_framework.test import APIClient
 
     _, secret = create_api_token(
-        OrganisationFactory(), actor=agency_staff(), name="feed", scopes=["bookings:write"]
+        OrganisationFactory(),
+        actor=UserFactory(is_superuser=True),
+        name="feed",
+        scopes=["bookings:write"],
     )
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")

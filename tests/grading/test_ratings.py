@@ -5,13 +5,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from examens.models import AuditEvent
+from examens.models import AuditEvent, Role
 from grading.exceptions import AlreadyRated, GradingError, NotQualified, RatingNotNeeded
 from grading.models import ExaminerQualification, Rating, Result
 from grading.selectors import ratings_visible_to
 from grading.services import grant_qualification, record_rating, withdraw_qualification
 from scheduling.models import Booking, SessionStaff
-from tests.examens.factories import OrganisationFactory, UserFactory, component
+from tests.conftest import fresh_factor
+from tests.examens.factories import MembershipFactory, OrganisationFactory, UserFactory, component
 from tests.grading.factories import examiner, rated_booking
 
 pytestmark = pytest.mark.django_db
@@ -174,9 +175,10 @@ def test_blind_rating_hides_the_other_rating_until_both_are_in(booking, raters):
 
 def test_grant_qualification_is_idempotent_and_audited():
     user, org = UserFactory(), OrganisationFactory()
+    MembershipFactory(user=user, organisation=org, role=Role.EXAMINER)
     today = timezone.localdate()
     kwargs = {
-        "actor": user,
+        "actor": fresh_factor(MembershipFactory(organisation=org, role=Role.ADMIN).user),
         "component": component("SPR"),
         "organisation": org,
         "valid_from": today,
@@ -239,9 +241,10 @@ def test_withdrawing_a_qualification_that_starts_today_stops_rating_today(bookin
 
 def test_granting_a_withdrawn_qualification_again_makes_a_new_one():
     user, org = UserFactory(), OrganisationFactory()
+    MembershipFactory(user=user, organisation=org, role=Role.EXAMINER)
     today = timezone.localdate()
     kwargs = {
-        "actor": user,
+        "actor": fresh_factor(MembershipFactory(organisation=org, role=Role.ADMIN).user),
         "component": component("SPR"),
         "organisation": org,
         "valid_from": today + datetime.timedelta(days=1),

@@ -38,7 +38,7 @@ def test_feed_keeps_only_the_digest_and_audits_without_the_secret():
 
 
 def test_a_new_feed_revokes_the_owners_previous_one():
-    user = UserFactory()
+    user = MembershipFactory(role="examiner").user
     first = create_calendar_feed(actor=user, user=user)
 
     second = create_calendar_feed(actor=user, user=user)

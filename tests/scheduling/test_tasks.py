@@ -15,7 +15,6 @@ from scheduling.tasks import (
     send_reminders_task,
 )
 from tests.conftest import agency_staff
-from tests.examens.factories import UserFactory
 from tests.scheduling.factories import SessionFactory, candidate_for
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +35,7 @@ def test_close_booking_windows_twice_closes_once():
 def test_reminders_twice_send_one_mail(django_capture_on_commit_callbacks, mailoutbox):
     soon = SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=5))
     far = SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=20))
-    actor = UserFactory()
+    actor = agency_staff()
     booking = book_candidate(soon, actor=actor, candidate=candidate_for(soon, email="a@x.nl"))
     book_candidate(far, actor=actor, candidate=candidate_for(far, email="b@x.nl"))
     ExamSession.objects.filter(pk=soon.pk).update(
@@ -109,7 +108,7 @@ def test_a_booking_in_services_mode_leaves_its_invitation_to_the_outbox(
 def test_the_outbox_run_twice_sends_each_invitation_once_and_only_to_booked_seats(
     outbox_mode, mailoutbox
 ):
-    actor = UserFactory()
+    actor = agency_staff()
     coming = SessionFactory()
     invited = book_candidate(coming, actor=actor, candidate=candidate_for(coming, email="a@x.nl"))
     book_candidate(coming, actor=actor, candidate=candidate_for(coming, email=""))
@@ -188,7 +187,7 @@ def test_a_refused_address_does_not_hold_up_the_other_invitations(
 
     from scheduling.tasks import MAX_INVITATION_ATTEMPTS
 
-    actor = UserFactory()
+    actor = agency_staff()
     session = SessionFactory()
     refused = book_candidate(
         session, actor=actor, candidate=candidate_for(session, email="typo@exampel.nl")

@@ -87,7 +87,7 @@ def test_week_view_query_count_does_not_grow_with_sessions(
 def test_session_page_query_count_does_not_grow_with_bookings(
     planner_client, session, django_assert_max_num_queries
 ):
-    actor = UserFactory()
+    actor = agency_staff()
     for _ in range(8):
         book_candidate(session, actor=actor, candidate=candidate_for(session))
 
@@ -239,8 +239,9 @@ def test_examiner_feed_lists_assigned_sessions_without_candidate_names(client, s
     examiner = UserFactory()
     session.assignments.create(user=examiner, role="examiner")
     candidate = candidate_for(session)
-    book_candidate(session, actor=examiner, candidate=candidate)
-    feed = create_calendar_feed(actor=agency_staff(), user=examiner)
+    book_candidate(session, actor=agency_staff(), candidate=candidate)
+    MembershipFactory(user=examiner, organisation=session.centre.organisation, role="examiner")
+    feed = create_calendar_feed(actor=examiner, user=examiner)
 
     body = client.get(reverse("scheduling:calendar-feed", args=[feed.secret])).content
 
