@@ -100,9 +100,10 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
 
     # The central delivery sends the raw score; the coordinator releases it.
     csv = f"booking_reference,component,raw_score\n{booking.reference},LEZ,30\n".encode()
-    import_machine_scores(csv, actor=planner, filename="lez.csv")
+    coordinator = fresh_factor(MembershipFactory(organisation=agency, role=Role.EXAMINER).user)
+    import_machine_scores(csv, actor=coordinator, filename="lez.csv")
     with django_capture_on_commit_callbacks(execute=True):
-        release_session_results(session, actor=planner)
+        release_session_results(session, actor=coordinator)
     lez = Result.objects.get(booking=booking, is_current=True)
     assert (lez.outcome, lez.status) == ("passed", "released")
     assert lez.scale_score >= 500

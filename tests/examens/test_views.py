@@ -180,7 +180,7 @@ def test_catalogue_api_refuses_revoked_and_unknown_tokens():
 
     from examens.services import revoke_api_token
 
-    actor = UserFactory()
+    actor = UserFactory(is_superuser=True)
     token, secret = create_api_token(
         OrganisationFactory(), actor=actor, name="feed", scopes=["catalogue:read"]
     )

@@ -35,6 +35,12 @@ def raters(booking):
     return [examiner(org) for _ in range(3)]
 
 
+def admin_of(qualification):
+    """An admin of the qualification's organisation with a fresh code: who withdraws it."""
+    organisation = qualification.organisation
+    return fresh_factor(MembershipFactory(organisation=organisation, role=Role.ADMIN).user)
+
+
 def test_first_and_second_rating_within_tolerance_compute_the_mean(booking, raters):
     record_rating(booking, actor=raters[0], scores=points(10, 8, 8))  # 26
     second = record_rating(booking, actor=raters[1], scores=points(10, 9, 8))  # 27
@@ -193,15 +199,17 @@ def test_grant_qualification_is_idempotent_and_audited():
 
 
 def test_grant_qualification_refuses_an_inverted_window():
-    user = UserFactory()
+    user, org = UserFactory(), OrganisationFactory()
+    MembershipFactory(user=user, organisation=org, role=Role.EXAMINER)
+    admin = fresh_factor(MembershipFactory(organisation=org, role=Role.ADMIN).user)
     today = timezone.localdate()
 
     with pytest.raises(GradingError) as error:
         grant_qualification(
             user,
-            actor=user,
+            actor=admin,
             component=component("SPR"),
-            organisation=OrganisationFactory(),
+            organisation=org,
             valid_from=today,
             valid_until=today - datetime.timedelta(days=1),
         )
@@ -213,8 +221,10 @@ def test_withdrawn_qualification_stops_rating(booking):
     user = examiner(booking.session.centre.organisation)
     qualification = ExaminerQualification.objects.get(user=user)
 
-    withdraw_qualification(qualification, actor=user, reason="left")
-    withdraw_qualification(qualification, actor=user, reason="again")  # idempotent
+    withdraw_qualification(qualification, actor=admin_of(qualification), reason="left")
+    withdraw_qualification(
+        qualification, actor=admin_of(qualification), reason="again"
+    )  # idempotent
 
     with pytest.raises(NotQualified):
         record_rating(booking, actor=user, scores=points(10, 8, 8))
@@ -230,7 +240,9 @@ def test_withdrawing_a_qualification_that_starts_today_stops_rating_today(bookin
     )
     qualification = ExaminerQualification.objects.get(user=user)
 
-    withdraw_qualification(qualification, actor=user, reason="granted by mistake")
+    withdraw_qualification(
+        qualification, actor=admin_of(qualification), reason="granted by mistake"
+    )
 
     qualification.refresh_from_db()
     assert qualification.withdrawn_at is not None

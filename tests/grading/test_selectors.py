@@ -46,7 +46,7 @@ def pass_component(candidate, code, *, version_code=None, raw=None, release=True
 
 
 def sign_off(candidate, code):
-    user = examiner(candidate.municipality, components=(code,))
+    user = fresh_factor(examiner(candidate.municipality, components=(code,)))
     today = timezone.localdate()
     return sign_off_component(
         candidate,
