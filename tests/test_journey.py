@@ -28,7 +28,7 @@ from scheduling.models import Booking, ExamSession
 from scheduling.services.bookings import book_candidate
 from scheduling.services.door import check_in_booking
 from scheduling.services.sessions import create_session, mark_session_held, publish_session
-from tests.conftest import agency_staff, fresh_factor, login_verified
+from tests.conftest import fresh_factor, login_verified
 from tests.examens.factories import (
     AgencyFactory,
     CandidateFactory,
@@ -113,7 +113,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
     for code in ("PVT", "MAP"):
         grant_qualification(
             municipal_examiner,
-            actor=fresh_factor(agency_staff()),
+            actor=fresh_factor(MembershipFactory(organisation=utrecht, role=Role.ADMIN).user),
             component=component(code),
             organisation=utrecht,
             valid_from=timezone.localdate(),
@@ -122,7 +122,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
     with django_capture_on_commit_callbacks(execute=True):
         sign_off_component(
             candidate,
-            actor=municipal_examiner,
+            actor=fresh_factor(municipal_examiner),
             component=component("PVT"),
             completed=True,
             evidence=_evidence(0),
@@ -130,7 +130,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
     with django_capture_on_commit_callbacks(execute=True):
         sign_off_component(
             candidate,
-            actor=municipal_examiner,
+            actor=fresh_factor(municipal_examiner),
             component=component("MAP"),
             completed=True,
             evidence=_evidence(48),
@@ -162,7 +162,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
 
     # 2019 again: the reading result was wrong. The correction fails it.
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        correct_result(lez, actor=planner, reason="Wrong answer key", raw_score=10)
+        correct_result(lez, actor=coordinator, reason="Wrong answer key", raw_score=10)
     certificate.refresh_from_db()
     assert certificate.status == "revoked"
     verdict = client.get(f"{path}.json").json()

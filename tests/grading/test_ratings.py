@@ -262,7 +262,9 @@ def test_granting_a_withdrawn_qualification_again_makes_a_new_one():
         "valid_from": today + datetime.timedelta(days=1),
         "valid_until": today + datetime.timedelta(days=10),
     }
-    withdrawn = withdraw_qualification(grant_qualification(user, **kwargs), actor=user, reason="x")
+    withdrawn = withdraw_qualification(
+        grant_qualification(user, **kwargs), actor=kwargs["actor"], reason="x"
+    )
 
     again = grant_qualification(user, **kwargs)
 
