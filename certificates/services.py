@@ -8,10 +8,12 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from examens.audit import record_event
+from examens import authz
+from examens.audit import Actor, record_event
 from examens.models import Candidate
 from grading import selectors as grading_selectors
 
+from . import permissions
 from .cache import (
     add_pending_verification,
     forget_keys_on_commit,
@@ -99,13 +101,14 @@ def _register_key(path: str, *, actor, now) -> SigningKey:
     return key
 
 
-def current_signing_key(*, actor) -> SigningKey:
+def current_signing_key(*, actor: Actor) -> SigningKey:
     """The key that signs now; on first use register the configured file or generate one.
 
     Idempotent: concurrent first uses end with one key (advisory lock on
     PostgreSQL, IMMEDIATE transactions on SQLite). Side effect on first use:
     writes a private key file (0600) into the key directory.
     """
+    authz.require_job(actor)
     key = SigningKey.objects.filter(valid_until__isnull=True).order_by("-valid_from").first()
     if key is not None:
         return key
@@ -118,13 +121,14 @@ def current_signing_key(*, actor) -> SigningKey:
         return _register_key(path, actor=actor, now=timezone.now())
 
 
-def rotate_signing_key(*, actor, key_file: str | None = None) -> SigningKey:
+def rotate_signing_key(*, actor: Actor, key_file: str | None = None) -> SigningKey:
     """Add a new current key (from `key_file`, or generated) and retire the current one.
 
     The retired key keeps verifying the certificates it signed: its window
     ends now instead of staying open. Not idempotent by design: each call is a
     rotation. Raises ValueError when `key_file` holds a retired key.
     """
+    authz.require_job(actor)
     path = key_file or str(generate_key_file())
     with transaction.atomic():
         _lock_keys()
@@ -185,7 +189,7 @@ def _set_status(certificate: Certificate, status: str, *, actor, reason: str, ac
     return certificate
 
 
-def issue_certificate(candidate: Candidate, *, actor) -> Certificate:
+def issue_certificate(candidate: Candidate, *, actor: Actor) -> Certificate:
     """Issue the certificate for the candidate's route when grading says it is complete.
 
     Rules: one live (valid or suspended) certificate per candidate and route.
@@ -199,6 +203,7 @@ def issue_certificate(candidate: Candidate, *, actor) -> Certificate:
     Raises RouteNotComplete. The PDF is rendered and stored afterwards by
     `issue_certificate_task`; this writes only the database.
     """
+    authz.require_job(actor)
     key = current_signing_key(actor=actor)
     private_key = load_private_key(key.private_key_file)
     with transaction.atomic():
@@ -270,7 +275,9 @@ def issue_certificate(candidate: Candidate, *, actor) -> Certificate:
         return certificate
 
 
-def reevaluate_certificate(candidate: Candidate, *, actor, reason: str) -> Certificate | None:
+def reevaluate_certificate(
+    candidate: Candidate, *, actor: Actor, reason: str
+) -> Certificate | None:
     """After a correction: revoke the live certificate when the route is no longer complete.
 
     Revokes (never deletes) with `reason`, which verifiers see. Idempotent:
@@ -278,6 +285,7 @@ def reevaluate_certificate(candidate: Candidate, *, actor, reason: str) -> Certi
     certificate it revoked, or None. A still-complete route whose content
     changed is left to `issue_certificate`, which replaces it.
     """
+    authz.require_job(actor)
     with transaction.atomic():
         candidate = Candidate.objects.select_for_update(of=("self",)).get(pk=candidate.pk)
         live = (
@@ -308,12 +316,14 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def suspend_certificate(certificate: Certificate, *, actor, reason: str) -> Certificate:
+def suspend_certificate(certificate: Certificate, *, actor: Actor, reason: str) -> Certificate:
     """Suspend a valid certificate (under investigation), with the reason verifiers see.
 
     Idempotent for an already suspended certificate (the first reason stays).
     Raises ReasonRequired, CertificateRevoked.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_manage(person, certificate))
     reason = _require_reason(reason)
     with transaction.atomic():
         certificate = _locked(certificate)
@@ -330,11 +340,13 @@ def suspend_certificate(certificate: Certificate, *, actor, reason: str) -> Cert
         )
 
 
-def reinstate_certificate(certificate: Certificate, *, actor, reason: str) -> Certificate:
+def reinstate_certificate(certificate: Certificate, *, actor: Actor, reason: str) -> Certificate:
     """Lift a suspension. Idempotent for a valid certificate.
 
     Raises ReasonRequired, CertificateRevoked (revocation is final).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_manage(person, certificate))
     reason = _require_reason(reason)
     with transaction.atomic():
         certificate = _locked(certificate)
@@ -356,12 +368,14 @@ def reinstate_certificate(certificate: Certificate, *, actor, reason: str) -> Ce
         return certificate
 
 
-def revoke_certificate(certificate: Certificate, *, actor, reason: str) -> Certificate:
+def revoke_certificate(certificate: Certificate, *, actor: Actor, reason: str) -> Certificate:
     """Revoke for good, with the reason verifiers see. A status change, never a delete.
 
     Idempotent for an already revoked certificate (the first reason stays).
     Raises ReasonRequired.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_manage(person, certificate))
     reason = _require_reason(reason)
     with transaction.atomic():
         certificate = _locked(certificate)
@@ -376,8 +390,9 @@ def revoke_certificate(certificate: Certificate, *, actor, reason: str) -> Certi
         )
 
 
-def record_certificate_stored(certificate: Certificate, *, actor) -> Certificate:
+def record_certificate_stored(certificate: Certificate, *, actor: Actor) -> Certificate:
     """Note that the PDF is in storage under its key. Idempotent."""
+    authz.require_job(actor)
     with transaction.atomic():
         certificate = _locked(certificate)
         if certificate.stored_at is not None:
@@ -406,7 +421,7 @@ def count_verification(serial: str) -> None:
     add_pending_verification(serial)
 
 
-def flush_verification_counts(certificate_ids, *, actor) -> int:
+def flush_verification_counts(certificate_ids, *, actor: Actor) -> int:
     """Move the pending verification counts of `certificate_ids` into the database.
 
     Per certificate: lock the row, then take what is pending from the cache
@@ -417,6 +432,7 @@ def flush_verification_counts(certificate_ids, *, actor) -> int:
     (a count is not an action of anyone; `actor` is there for the rule).
     Returns the number of verifications moved.
     """
+    authz.require_job(actor)
     moved = 0
     for certificate_id in certificate_ids:
         taken = 0

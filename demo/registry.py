@@ -12,6 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from django_otp.oath import TOTP, hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from examens import authz, twofactor
 from examens.models import Organisation, User
 from examens.services import grant_membership
 
@@ -26,6 +30,7 @@ from .world import (
     PROVIDER_CONTRACTED_BY,
     STAFF,
     SUPERUSERS,
+    TOTP_DEVICE_NAME,
 )
 
 
@@ -98,6 +103,7 @@ def seed_staff(
             issued[username] = credentials
             created["accounts given random secrets"] += 1
         created["users"] += new
+        sign_in(user)
         created["TOTP devices"] += new_device
         users[username] = user
     for owner, username in ADMINS.items():
@@ -112,3 +118,28 @@ def seed_staff(
             )
             created["memberships"] += users[username].memberships.count() - before
     return users, issued
+
+
+def sign_in(user: User) -> None:
+    """Enter `user`'s current TOTP code through the real check, as at a login.
+
+    The services that ask for a fresh code (release, correction, sign-off,
+    qualifications) look for the `examens.otp.verified` event this writes
+    (examens.authz). A code is accepted once per time step: when this step's
+    code was already used (a second seed within 30 seconds), the next step's
+    code is entered, which django-otp accepts within its tolerance. Someone who
+    signed in within the freshness window is left as is (a second seed adds nothing).
+    """
+    if authz.has_fresh_factor(user):
+        return
+    device = TOTPDevice.objects.get(user=user, name=TOTP_DEVICE_NAME)
+    twofactor.verify_second_factor(user, token=usable_code(device))
+
+
+def usable_code(device: TOTPDevice) -> str:
+    """The code `device` accepts now: this time step's, or the next one's when this
+    step's code was already used (django-otp accepts each step once)."""
+    device.refresh_from_db(fields=["last_t"])
+    now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    code = hotp(device.bin_key, max(now, device.last_t + 1), digits=device.digits)
+    return f"{code:0{device.digits}d}"

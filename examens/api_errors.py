@@ -1,4 +1,4 @@
-"""Maps domain errors to API responses in one place."""
+"""Maps domain errors to API responses in one place (NotPermitted: 403 with its dict)."""
 
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler

@@ -1,10 +1,13 @@
-"""Every page needs a password and a verified second factor, except an explicit allow-list."""
+"""Every page needs a password and a verified second factor, except an explicit allow-list;
+a service's NotPermitted becomes the 403 page here."""
 
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+
+from .exceptions import NotPermitted
 
 API_NAMESPACE = "api"
 
@@ -40,3 +43,29 @@ class SecondFactorRequiredMiddleware:
         if not user.is_verified():
             return redirect(f"{reverse('examens:otp-verify')}?{query}")
         return None
+
+
+class NotPermittedMiddleware:
+    """Turns a service's NotPermitted into the 403 page: the one place pages map it.
+
+    Views do not catch the refusal. A 403 (not a 404) is right here: the view
+    gate has already answered 404 for an object the user may not see, so the
+    refusal reaches this point only for an object the user may see but not
+    change (examens.authz). The API maps it in examens.api_errors.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, NotPermitted):
+            return None
+        return render(
+            request,
+            "examens/not_allowed.html",
+            {"message": exception.message},
+            status=403,
+        )

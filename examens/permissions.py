@@ -139,3 +139,51 @@ def deciding_organisation(user: User, candidate: Candidate, kind: str) -> Organi
         if kind in DECISION_KINDS_BY_ORGANISATION_KIND[org.kind]:
             return org
     raise Http404
+
+
+# --- Predicates: the rules the gates above and the services (examens.authz) share ----------
+
+
+def is_member(user: User, organisation: Organisation, roles: set[str]) -> bool:
+    return memberships(user, roles).filter(organisation=organisation).exists()
+
+
+def can_administer(user: User, organisation: Organisation) -> bool:
+    """Memberships and API tokens: the organisation's admins, and platform superusers."""
+    if user.is_superuser:
+        return True
+    return is_member(user, organisation, {Role.ADMIN})
+
+
+def can_register_candidate(user: User, municipality: Organisation) -> bool:
+    """Officers and admins of the municipality of residence, or of the agency."""
+    if is_agency_member(user, CANDIDATE_CHANGE_ROLES):
+        return True
+    return is_member(user, municipality, CANDIDATE_CHANGE_ROLES)
+
+
+def can_edit_candidate(user: User, candidate: Candidate) -> bool:
+    return visible_candidates(user, roles=CANDIDATE_CHANGE_ROLES).filter(pk=candidate.pk).exists()
+
+
+def can_record_decision(
+    user: User, candidate: Candidate, kind: str, organisation: Organisation
+) -> bool:
+    """`user` may record `kind` for `candidate` in the name of `organisation`."""
+    if kind not in decision_kinds_for(user, candidate):
+        return False
+    if not is_member(user, organisation, CANDIDATE_CHANGE_ROLES):
+        return False
+    if organisation.kind == Organisation.Kind.MUNICIPALITY:
+        return organisation.pk == candidate.municipality_id
+    return kind in DECISION_KINDS_BY_ORGANISATION_KIND[organisation.kind]
+
+
+def can_record_late_result_extension(user: User) -> bool:
+    """The term extension a late result earns is recorded by whoever releases results
+    (grading's release_result authorises the release itself)."""
+    return memberships(user, {Role.EXAMINER, Role.ADMIN}).exists()
+
+
+def can_withdraw_decision(user: User, candidate: Candidate, kind: str) -> bool:
+    return kind in decision_kinds_for(user, candidate)

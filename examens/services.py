@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.nl import bsn as stdnum_bsn
 
+from . import authz, permissions
 from .audit import Actor, record_event
 from .exceptions import DuplicateCandidate, InvalidBsn, RegistryError
 from .models import (
@@ -59,7 +60,7 @@ def _term_end(candidate: Candidate) -> datetime.date:
 @transaction.atomic
 def register_candidate(
     *,
-    actor: User,
+    actor: Actor,
     bsn: str,
     given_names: str,
     family_name: str,
@@ -77,7 +78,10 @@ def register_candidate(
     municipality is a municipality; the term ends `term_years` after its start.
     Raises InvalidBsn, DuplicateCandidate, RegistryError. Not idempotent (a
     second call with the same BSN raises DuplicateCandidate).
+    Authorised: officers and admins of the municipality or the agency (NotPermitted).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_register_candidate(person, municipality))
     number = normalise_bsn(bsn)
     if municipality.kind != Organisation.Kind.MUNICIPALITY:
         raise RegistryError(
@@ -130,12 +134,18 @@ CANDIDATE_EDITABLE_FIELDS = (
 
 
 @transaction.atomic
-def update_candidate(candidate: Candidate, *, actor: User, **changes) -> Candidate:
+def update_candidate(candidate: Candidate, *, actor: Actor, **changes) -> Candidate:
     """Change a candidate's registered details (never the BSN).
 
     Recomputes the term end when the start or route changes. Idempotent: no
-    change, no event. Raises RegistryError for unknown fields.
+    change, no event. Raises RegistryError for unknown fields; NotPermitted
+    unless the actor may edit the candidate (and, when moving them, register
+    them in the new municipality).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_edit_candidate(person, candidate))
+    if changes.get("municipality") is not None:
+        authz.require(permissions.can_register_candidate(person, changes["municipality"]))
     unknown = set(changes) - set(CANDIDATE_EDITABLE_FIELDS)
     if unknown:
         raise RegistryError(
@@ -175,7 +185,7 @@ def _plain(value):
 def record_decision(
     candidate: Candidate,
     *,
-    actor: User,
+    actor: Actor,
     organisation: Organisation,
     kind: str,
     reason: str,
@@ -196,7 +206,15 @@ def record_decision(
     positive number of days and moves the term end; accommodation needs come
     from the known list, extended time with its minutes. Raises RegistryError
     naming the field. Not idempotent: every call is a new decision.
+    Authorised: who may record this kind for the candidate in the name of
+    `organisation` (examens.permissions.can_record_decision); the automatic
+    late-result extension by whoever releases results (NotPermitted).
     """
+    person = authz.require_person(actor)
+    if kind == Decision.Kind.TERM_EXTENSION and ground == Decision.Ground.LATE_RESULT:
+        authz.require(permissions.can_record_late_result_extension(person))
+    elif kind in Decision.Kind.values:  # an unknown kind is refused below, naming the field
+        authz.require(permissions.can_record_decision(person, candidate, kind, organisation))
     if not reason.strip():
         raise RegistryError(_("A decision needs a reason."), field="reason")
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
@@ -284,8 +302,10 @@ def withdraw_decision(decision: Decision, *, actor: Actor, reason: str) -> Decis
     Locks the candidate, then the decision (the order every decision service
     uses), re-reads both and recomputes the term end from the locked rows, so
     a term extension recorded at the same time is never lost. Raises
-    RegistryError (`reason`).
+    RegistryError (`reason`); NotPermitted.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_withdraw_decision(person, decision.candidate, decision.kind))
     if not reason.strip():
         raise RegistryError(_("Withdrawing a decision needs a reason."), field="reason")
     candidate_id = Decision.objects.values_list("candidate_id", flat=True).get(pk=decision.pk)
@@ -312,8 +332,16 @@ def withdraw_decision(decision: Decision, *, actor: Actor, reason: str) -> Decis
 
 
 @transaction.atomic
-def grant_membership(user: User, *, actor, organisation: Organisation, role: str) -> Membership:
-    """Give `user` a role in `organisation`. Idempotent."""
+def grant_membership(
+    user: User, *, actor: Actor, organisation: Organisation, role: str
+) -> Membership:
+    """Give `user` a role in `organisation`. Idempotent.
+
+    Authorised: the organisation's admins, superusers, and jobs (provisioning,
+    examens.authz); NotPermitted otherwise.
+    """
+    if not authz.is_job(actor):
+        authz.require(permissions.can_administer(authz.require_person(actor), organisation))
     if role not in Role.values:
         raise RegistryError(_("Unknown role."), field="role")
     membership, created = Membership.objects.get_or_create(
@@ -339,8 +367,10 @@ def revoke_membership(membership: Membership, *, actor: Actor) -> None:
 
     Locks the membership row and re-reads it first: idempotent, a membership
     already revoked (by a concurrent call too) is left alone and writes no
-    second event.
+    second event. Authorised: as grant_membership for a person (NotPermitted).
     """
+    admin = authz.require_person(actor)
+    authz.require(permissions.can_administer(admin, membership.organisation))
     locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
     if locked is None:
         return
@@ -363,9 +393,12 @@ def hash_api_key(secret: str) -> str:
 
 @transaction.atomic
 def create_api_token(
-    organisation: Organisation, *, actor: User, name: str, scopes: list[str]
+    organisation: Organisation, *, actor: Actor, name: str, scopes: list[str]
 ) -> tuple[ApiToken, str]:
-    """Create a scoped token; returns it with the secret, which is never stored or shown again."""
+    """Create a scoped token; returns it with the secret, which is never stored or shown again.
+
+    Authorised: the organisation's admins and superusers (NotPermitted)."""
+    authz.require(permissions.can_administer(authz.require_person(actor), organisation))
     prefix = secrets.token_hex(4)
     secret = f"eb_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
@@ -390,8 +423,9 @@ def create_api_token(
 
 
 @transaction.atomic
-def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
-    """Revoke a token. Idempotent."""
+def revoke_api_token(token: ApiToken, *, actor: Actor) -> ApiToken:
+    """Revoke a token. Idempotent. Authorised: as create_api_token (NotPermitted)."""
+    authz.require(permissions.can_administer(authz.require_person(actor), token.organisation))
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

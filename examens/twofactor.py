@@ -23,7 +23,8 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .audit import record_event
+from . import authz
+from .audit import Actor, record_event
 from .exceptions import ExamAdminError
 from .jobs import enqueue_on_commit
 from .models import User
@@ -122,12 +123,19 @@ def backup_codes_remaining(user: User) -> int:
 # --- Services ----------------------------------------------------------------------
 
 
-def start_totp_enrolment(user: User, *, actor: User, name: str = DEFAULT_TOTP_NAME) -> TOTPDevice:
+def _is_self(actor: Actor, user_id: int) -> bool:
+    """Second factors are the person's own: nobody else enrols or removes them."""
+    return authz.is_person(actor) and actor.pk == user_id
+
+
+def start_totp_enrolment(user: User, *, actor: Actor, name: str = DEFAULT_TOTP_NAME) -> TOTPDevice:
     """Create an unconfirmed TOTP device whose secret the user scans.
 
     Idempotent: an enrolment already in progress is returned unchanged, so
     reloading the page shows the same secret. Writes `examens.otp.enrolment_started`.
+    Authorised: only the user themselves (NotPermitted).
     """
+    authz.require(_is_self(actor, user.pk))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         device = pending_totp_device(user)
@@ -139,7 +147,7 @@ def start_totp_enrolment(user: User, *, actor: User, name: str = DEFAULT_TOTP_NA
 
 
 def confirm_totp_device(
-    device: TOTPDevice, *, actor: User, token: str, name: str | None = None
+    device: TOTPDevice, *, actor: Actor, token: str, name: str | None = None
 ) -> list[str]:
     """Confirm a pending TOTP device with a code from the app; return new backup codes.
 
@@ -148,8 +156,12 @@ def confirm_totp_device(
     never logged. A later device returns an empty list: existing codes stay.
     Raises TokenThrottled, InvalidToken or AlreadyConfirmed; a wrong code still
     counts for django-otp's throttling. Writes `examens.otp.device_added` and
-    queues the security mail on commit.
+    queues the security mail on commit. Authorised: only the device's owner,
+    with a fresh second factor when they already have an app (NotPermitted).
     """
+    authz.require(_is_self(actor, device.user_id))
+    if has_confirmed_totp(device.user):
+        authz.require_fresh_factor(device.user)
     token = normalise_token(token)
     codes: list[str] = []
     outcome = None
@@ -183,12 +195,15 @@ def confirm_totp_device(
     return codes
 
 
-def regenerate_backup_codes(user: User, *, actor: User) -> list[str]:
+def regenerate_backup_codes(user: User, *, actor: Actor) -> list[str]:
     """Replace all backup codes of `user` with ten new ones and return them once.
 
     Old codes stop working at once. Not idempotent by nature: each call makes
     new codes. Writes `examens.otp.backup_codes_regenerated`; queues the mail.
+    Authorised: only the user themselves, with a fresh second factor (NotPermitted).
     """
+    authz.require(_is_self(actor, user.pk))
+    authz.require_fresh_factor(user)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         codes = _replace_backup_codes(user)
@@ -200,14 +215,17 @@ def regenerate_backup_codes(user: User, *, actor: User) -> list[str]:
     return codes
 
 
-def remove_device(device: TOTPDevice, *, actor: User) -> None:
+def remove_device(device: TOTPDevice, *, actor: Actor) -> None:
     """Delete a confirmed TOTP device of its owner.
 
     Refuses (LastDevice) to remove the owner's last confirmed TOTP device, so
     nobody can drop to password-only. Locks the owner's devices in primary-key
     order and re-checks after the lock. Writes `examens.otp.device_removed`;
-    queues the security mail.
+    queues the security mail. Authorised: only the owner, with a fresh second
+    factor (NotPermitted).
     """
+    authz.require(_is_self(actor, device.user_id))
+    authz.require_fresh_factor(authz.require_person(actor))
     with transaction.atomic():
         devices = list(
             TOTPDevice.objects.select_for_update()

@@ -21,10 +21,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from examens.api_auth import MachineClient
-from examens.audit import SystemActor
-from examens.models import Candidate, Organisation, Role
-from examens.permissions import is_agency_member, organisations_for, visible_candidates
+from examens.authz import ClientActor
+from examens.models import Candidate, Organisation
+from examens.permissions import visible_candidates
 
+from . import permissions
 from .models import Result
 from .services import import_machine_scores
 
@@ -83,20 +84,6 @@ ImportErrorSerializer = inline_serializer(
 )
 
 
-def _import_scope(request) -> set[int] | None:
-    """Which organisations' bookings the caller may import for (None: all, the agency)."""
-    if isinstance(request.user, MachineClient):
-        organisation = request.user.organisation
-        if organisation.kind == Organisation.Kind.AGENCY:
-            return None
-        return {organisation.pk}
-    if is_agency_member(request.user, {Role.EXAMINER, Role.ADMIN}):
-        return None
-    return set(
-        organisations_for(request.user, {Role.EXAMINER, Role.ADMIN}).values_list("pk", flat=True)
-    )
-
-
 class ResultImportView(APIView):
     """Import machine scores, all or nothing; the same file again changes nothing."""
 
@@ -116,7 +103,9 @@ class ResultImportView(APIView):
         content = request.data if isinstance(request.data, bytes) else b""
         fmt = "csv" if request.content_type.startswith("text/csv") else "json"
         if isinstance(request.user, MachineClient):
-            actor = SystemActor(f"api-token:{request.auth.prefix}")
+            actor = ClientActor(
+                f"api-token:{request.auth.prefix}", organisation=request.user.organisation
+            )
         else:
             actor = request.user
         outcome = import_machine_scores(
@@ -124,7 +113,7 @@ class ResultImportView(APIView):
             actor=actor,
             fmt=fmt,
             filename=request.headers.get("X-Filename", "")[:200],
-            organisation_ids=_import_scope(request),
+            organisation_ids=permissions.import_scope(actor),
         )
         body = ImportOutcomeSerializer(
             {

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from examens.exceptions import ExamAdminError
+from examens.exceptions import ExamAdminError, NotPermitted
 
 
 class GradingError(ExamAdminError):
@@ -16,7 +16,7 @@ class ScoringError(GradingError):
     default_message = _("This score does not fit the exam version.")
 
 
-class NotQualified(GradingError):
+class NotQualified(GradingError, NotPermitted):
     code = "not_qualified"
     status = 403
     default_message = _("You are not a qualified examiner for this attempt.")

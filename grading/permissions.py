@@ -17,6 +17,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from examens.audit import Actor
+from examens.authz import ClientActor, is_person
 from examens.models import Candidate, Component, Organisation, Role, User
 from examens.permissions import is_agency_member, organisations_for, visible_candidates
 from scheduling.models import Booking, ExamSession, SessionStaff
@@ -120,10 +122,7 @@ def result_for_coordinator(user: User, result_id: int) -> Result:
         )
     except (Result.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if result.booking_id:
-        if not coordinated_sessions(user).filter(pk=result.booking.session_id).exists():
-            raise Http404
-    elif not can_sign_off(user, result.candidate, result.component):
+    if not can_release(user, result):
         raise Http404
     return result
 
@@ -189,3 +188,46 @@ def qualifiable_examiners(organisation: Organisation) -> QuerySet[User]:
         memberships__organisation=organisation,
         memberships__role=Role.EXAMINER,
     ).distinct()
+
+
+# --- Predicates: the rules the gates above and the services share -------------------------
+
+
+def can_coordinate(user: User, session: ExamSession) -> bool:
+    """Release, correct and record attendance for a session's results."""
+    return coordinated_sessions(user).filter(pk=session.pk).exists()
+
+
+def can_release(user: User, result: Result) -> bool:
+    """Release or correct `result`: its session's coordinators; a sign-off, who may sign off."""
+    if result.booking_id:
+        return coordinated_sessions(user).filter(bookings__pk=result.booking_id).exists()
+    return can_sign_off(user, result.candidate, result.component)
+
+
+def can_manage_qualifications(user: User, organisation: Organisation) -> bool:
+    return qualification_organisations(user).filter(pk=organisation.pk).exists()
+
+
+def import_scope(actor: Actor) -> set[int] | None:
+    """Whose bookings `actor` may import scores for: None (all: the agency), or the
+    organisations' ids (a machine client: its own; a person: where examiner or admin)."""
+    if isinstance(actor, ClientActor):
+        if actor.organisation.kind == Organisation.Kind.AGENCY:
+            return None
+        return {actor.organisation.pk}
+    if not is_person(actor):
+        return set()
+    if is_agency_member(actor, COORDINATOR_ROLES):
+        return None
+    return set(organisations_for(actor, COORDINATOR_ROLES).values_list("pk", flat=True))
+
+
+def can_import(actor: Actor, organisation_ids: set[int] | None) -> bool:
+    """Import into `organisation_ids` (None: all): within the actor's import_scope."""
+    scope = import_scope(actor)
+    if scope is None:
+        return True
+    if organisation_ids is None:
+        return False
+    return bool(scope) and organisation_ids <= scope

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from examens.api_auth import MachineClient
-from examens.audit import SystemActor
+from examens.authz import ClientActor
 from examens.models import Accommodation, Candidate, Level
 
 from . import eligibility, permissions, selectors, services
@@ -142,7 +142,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
 def _actor(request):
     if isinstance(request.user, MachineClient):
-        return SystemActor(f"token:{request.auth.prefix}")
+        return ClientActor(f"token:{request.auth.prefix}", organisation=request.user.organisation)
     return request.user
 
 

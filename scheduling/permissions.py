@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from examens.audit import Actor
+from examens.authz import ClientActor, is_person
 from examens.models import Candidate, ExamCentre, ExamVersion, Organisation, Role, User
 from examens.permissions import is_agency_member, organisations_for, visible_candidates
 
@@ -140,6 +142,53 @@ def feed_for_owner(user: User, feed_id: int) -> CalendarFeed:
         return feeds_for(user).get(pk=feed_id)
     except (CalendarFeed.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+# --- Predicates: the rules the gates above and the services share -------------------------
+
+
+def can_plan(user: User, centre: ExamCentre) -> bool:
+    return planner_centres(user).filter(pk=centre.pk).exists()
+
+
+def can_plan_session(user: User, session: ExamSession) -> bool:
+    return can_plan(user, session.centre)
+
+
+def can_book_for(user: User, candidate: Candidate) -> bool:
+    return bookable_candidates(user).filter(pk=candidate.pk).exists()
+
+
+def can_work_door(user: User, session: ExamSession) -> bool:
+    """Check-in: the session's planners and its assigned examiners or invigilators."""
+    if can_plan_session(user, session):
+        return True
+    return user.is_authenticated and session.assignments.filter(user=user).exists()
+
+
+def can_book(actor: Actor, session: ExamSession, candidate: Candidate) -> bool:
+    """Book or cancel: a planner of the session who may book the candidate, or a machine
+    client (scoped token) of an organisation that may book for the candidate."""
+    if isinstance(actor, ClientActor):
+        return may_book_for(actor.organisation, candidate)
+    if not is_person(actor):
+        return False
+    if not can_plan_session(actor, session):
+        return False
+    return can_book_for(actor, candidate)
+
+
+def can_manage_feed(user: User, feed: CalendarFeed) -> bool:
+    return feeds_for(user).filter(pk=feed.pk).exists()
+
+
+def can_create_feed(user: User, *, centre: ExamCentre | None, owner: User | None) -> bool:
+    """A centre's feed: its planners; a personal feed: the examiner themselves."""
+    if centre is not None:
+        return can_plan(user, centre)
+    if owner is None or owner.pk != user.pk:
+        return False
+    return has_own_feed(user)
 
 
 # --- Machine clients (scoped API tokens) ---------------------------------------------------

@@ -4,8 +4,14 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from examens.audit import record_event
+from examens.authz import FACTOR_VERIFIED_ACTION
+from examens.models import User
 from tests.examens.factories import MembershipFactory, UserFactory, add_totp_device
 
 REQUIRE_SERVICES = bool(os.environ.get("REQUIRE_SERVICES"))
@@ -68,6 +74,32 @@ def mark_fresh(client, *, age_seconds: float = 0) -> None:
     session = client.session
     session[FRESH_SESSION_KEY] = time.time() - age_seconds
     session.save()
+    if age_seconds <= settings.OTP_FRESHNESS_SECONDS:
+        fresh_factor(User.objects.get(pk=session[SESSION_KEY]))
+
+
+def agency_staff(*roles: str):
+    """A person of the agency (DUO) in `roles` (default: every role): allowed by every
+    service that a role at the agency allows (examens.authz). Services that ask for a
+    fresh code need `fresh_factor` too."""
+    from examens.models import Role
+    from tests.examens.factories import AgencyFactory
+
+    user = UserFactory()
+    for role in roles or Role.values:
+        MembershipFactory(user=user, organisation=AgencyFactory(), role=role)
+    return user
+
+
+def fresh_factor(user):
+    """Record that `user` has just entered a valid code: the `examens.otp.verified` event
+    `twofactor.verify_second_factor` writes, which services check (examens.authz).
+
+    Written directly rather than by entering a code, because a TOTP code is
+    accepted once per 30 seconds and tests stamp the same person repeatedly."""
+    with transaction.atomic():
+        record_event(user, FACTOR_VERIFIED_ACTION, user, data={"kind": "totp"})
+    return user
 
 
 def var_snapshot(root: Path) -> dict[str, tuple[int, int]]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from certificates.models import Certificate
 from certificates.pdf import url_from_pdf
 from certificates.storage import open_certificate_pdf
-from examens.audit import SYSTEM, verify_chain
+from examens.audit import verify_chain
 from examens.models import ExamVersion, Role
 from examens.services import record_decision
 from grading.models import Result
@@ -28,7 +28,7 @@ from scheduling.models import Booking, ExamSession
 from scheduling.services.bookings import book_candidate
 from scheduling.services.door import check_in_booking
 from scheduling.services.sessions import create_session, mark_session_held, publish_session
-from tests.conftest import login_verified
+from tests.conftest import fresh_factor, login_verified
 from tests.examens.factories import (
     AgencyFactory,
     CandidateFactory,
@@ -100,9 +100,10 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
 
     # The central delivery sends the raw score; the coordinator releases it.
     csv = f"booking_reference,component,raw_score\n{booking.reference},LEZ,30\n".encode()
-    import_machine_scores(csv, actor=planner, filename="lez.csv")
+    coordinator = fresh_factor(MembershipFactory(organisation=agency, role=Role.EXAMINER).user)
+    import_machine_scores(csv, actor=coordinator, filename="lez.csv")
     with django_capture_on_commit_callbacks(execute=True):
-        release_session_results(session, actor=planner)
+        release_session_results(session, actor=coordinator)
     lez = Result.objects.get(booking=booking, is_current=True)
     assert (lez.outcome, lez.status) == ("passed", "released")
     assert lez.scale_score >= 500
@@ -112,7 +113,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
     for code in ("PVT", "MAP"):
         grant_qualification(
             municipal_examiner,
-            actor=SYSTEM,
+            actor=fresh_factor(MembershipFactory(organisation=utrecht, role=Role.ADMIN).user),
             component=component(code),
             organisation=utrecht,
             valid_from=timezone.localdate(),
@@ -121,7 +122,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
     with django_capture_on_commit_callbacks(execute=True):
         sign_off_component(
             candidate,
-            actor=municipal_examiner,
+            actor=fresh_factor(municipal_examiner),
             component=component("PVT"),
             completed=True,
             evidence=_evidence(0),
@@ -129,7 +130,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
     with django_capture_on_commit_callbacks(execute=True):
         sign_off_component(
             candidate,
-            actor=municipal_examiner,
+            actor=fresh_factor(municipal_examiner),
             component=component("MAP"),
             completed=True,
             evidence=_evidence(48),
@@ -161,7 +162,7 @@ def test_from_booking_to_a_verified_and_then_revoked_certificate(
 
     # 2019 again: the reading result was wrong. The correction fails it.
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        correct_result(lez, actor=planner, reason="Wrong answer key", raw_score=10)
+        correct_result(lez, actor=coordinator, reason="Wrong answer key", raw_score=10)
     certificate.refresh_from_db()
     assert certificate.status == "revoked"
     verdict = client.get(f"{path}.json").json()

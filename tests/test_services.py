@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 
 from config.celery import app
-from tests.conftest import require_service
+from tests.conftest import agency_staff, require_service
 
 pytestmark = pytest.mark.services
 
@@ -180,12 +180,11 @@ def test_the_invitation_outbox_runs_on_a_real_worker_over_redis(keep_root_logger
     require_service("Celery broker (CELERY_BROKER_URL)", bool(settings.CELERY_BROKER_URL))
     from scheduling.services import book_candidate
     from scheduling.tasks import send_pending_invitations_task
-    from tests.examens.factories import UserFactory
     from tests.scheduling.factories import SessionFactory, candidate_for
 
     session = SessionFactory()
     candidate = candidate_for(session, email="kandidaat@example.nl")
-    booking = book_candidate(session, actor=UserFactory(), candidate=candidate)
+    booking = book_candidate(session, actor=agency_staff(), candidate=candidate)
     assert mailoutbox == []
     with start_worker(
         app,

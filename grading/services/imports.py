@@ -21,11 +21,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from examens import authz
 from examens.audit import Actor, record_event
 from examens.models import Component, ExamVersion, User
 from scheduling.models import Booking
 
-from .. import scoring
+from .. import permissions, scoring
 from ..exceptions import ImportRejected, ScoringError
 from ..models import ImportBatch, Result
 
@@ -321,6 +322,7 @@ def import_machine_scores(
     Side effects: one ImportBatch, the draft results, one audit event.
     The file's bookings are locked (primary-key order) before they are read.
     """
+    authz.require(permissions.can_import(actor, organisation_ids))
     digest = hashlib.sha256(content).hexdigest()
     existing = ImportBatch.objects.filter(sha256=digest).first()
     if existing is not None:

@@ -8,11 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens import authz
+from examens.audit import Actor, record_event
 from examens.models import Component, Organisation, User
 from scheduling.models import Booking, ExamSession
 
-from .. import scoring
+from .. import permissions, scoring
 from ..exceptions import AlreadyRated, GradingError, NotQualified, RatingNotNeeded, ResultStateError
 from ..models import ExaminerQualification, Rating, Result, Rubric
 from ..permissions import can_rate
@@ -23,7 +24,7 @@ from .results import create_scored_draft
 def grant_qualification(
     user: User,
     *,
-    actor,
+    actor: Actor,
     component: Component,
     organisation: Organisation,
     valid_from: datetime.date,
@@ -36,6 +37,15 @@ def grant_qualification(
     returns the first (a withdrawn one is not revived: granting it again makes
     a new one). Raises GradingError (field valid_until).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_manage_qualifications(person, organisation))
+    authz.require_fresh_factor(person)
+    if not permissions.qualifiable_examiners(organisation).filter(pk=user.pk).exists():
+        raise GradingError(
+            _("Only an examiner of this organisation can be qualified for it."),
+            code="not_examiner_of_organisation",
+            field="user",
+        )
     if valid_until < valid_from:
         raise GradingError(
             _("A qualification ends after it starts."), code="invalid_window", field="valid_until"
@@ -68,7 +78,7 @@ def grant_qualification(
 
 @transaction.atomic
 def withdraw_qualification(
-    qualification: ExaminerQualification, *, actor, reason: str
+    qualification: ExaminerQualification, *, actor: Actor, reason: str
 ) -> ExaminerQualification:
     """Withdraw a qualification from today on (never delete it).
 
@@ -77,6 +87,9 @@ def withdraw_qualification(
     its dates tell the same story. Idempotent once withdrawn or ended: no
     second audit event. Side effect: audit event with the reason.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_manage_qualifications(person, qualification.organisation))
+    authz.require_fresh_factor(person)
     qualification = ExaminerQualification.objects.select_for_update(of=("self",)).get(
         pk=qualification.pk
     )
@@ -111,7 +124,7 @@ def next_rating_kind(booking: Booking, ratings: list[Rating]) -> str | None:
 
 
 @transaction.atomic
-def record_rating(booking: Booking, *, actor: User, scores: dict[str, int]) -> Rating:
+def record_rating(booking: Booking, *, actor: Actor, scores: dict[str, int]) -> Rating:
     """Record one examiner's rubric points for a sat attempt at a rated component.
 
     Rules: the candidate sat (checked in); the actor holds a valid
@@ -124,6 +137,8 @@ def record_rating(booking: Booking, *, actor: User, scores: dict[str, int]) -> R
     same transaction. Not idempotent. Raises NotQualified, AlreadyRated,
     RatingNotNeeded, ResultStateError, ScoringError.
     """
+    if not permissions.can_rate(authz.require_person(actor), booking):
+        raise NotQualified(field="booking")
     booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
     booking.session = ExamSession.objects.select_related("centre", "exam_version").get(
         pk=booking.session_id

@@ -10,13 +10,14 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from examens.audit import SYSTEM, Actor, SystemActor, record_event
+from examens import authz
+from examens.audit import SYSTEM, Actor, record_event
 from examens.jobs import enqueue_on_commit
 from examens.models import Candidate, Component, Decision, ExamVersion, Organisation, User
 from examens.services import record_decision
 from scheduling.models import Booking, ExamSession
 
-from .. import scoring
+from .. import permissions, scoring
 from ..deadlines import late_result_extension_days, result_due_on
 from ..exceptions import EvidenceMissing, GradingError, NotQualified, ResultStateError
 from ..models import OverdueFlag, Result, SignOffRequirement
@@ -42,7 +43,7 @@ def outcome_for(passed: bool) -> str:
     return Result.Outcome.PASSED if passed else Result.Outcome.FAILED
 
 
-def create_scored_draft(booking: Booking, *, actor, raw: int, source: str) -> Result:
+def create_scored_draft(booking: Booking, *, actor: Actor, raw: int, source: str) -> Result:
     """A draft result for a sat attempt from its final raw score (in the caller's transaction)."""
     version = booking.session.exam_version
     computed = score_for_version(version, raw)
@@ -91,7 +92,7 @@ def _send_corrected(result: Result, previous_id: int) -> None:
 
 
 @transaction.atomic
-def record_attendance_outcome(booking: Booking, *, actor) -> Result:
+def record_attendance_outcome(booking: Booking, *, actor: Actor) -> Result:
     """The result of a sitting the candidate did not take: no-show or refused at check-in.
 
     Rules: the booking is a no-show (outcome no_show; it counts as an
@@ -99,6 +100,8 @@ def record_attendance_outcome(booking: Booking, *, actor) -> Result:
     Idempotent: returns the current result when there is one. Raises
     ResultStateError for any other booking status.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_coordinate(person, booking.session))
     booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
     existing = Result.objects.filter(booking=booking, is_current=True).first()
     if existing is not None:
@@ -210,7 +213,7 @@ def _release_locked(result: Result, *, actor) -> Result:
 
 
 @transaction.atomic
-def release_result(result: Result, *, actor) -> Result:
+def release_result(result: Result, *, actor: Actor) -> Result:
     """Release a draft result to the candidate.
 
     Rules: only the current draft version is released; a released result
@@ -221,6 +224,9 @@ def release_result(result: Result, *, actor) -> Result:
     second signal. Raises ResultStateError for a superseded version.
     Side effect: `result_released` on commit.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_release(person, result))
+    authz.require_fresh_factor(person)
     result = Result.objects.select_for_update(of=("self",)).get(pk=result.pk)
     if result.status == Result.Status.RELEASED:
         return result
@@ -238,6 +244,9 @@ def release_session_results(session: ExamSession, *, actor: Actor) -> list[Resul
     Idempotent: released results are skipped. Side effect: one
     `result_released` per released result, on commit.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_coordinate(person, session))
+    authz.require_fresh_factor(person)
     drafts = list(
         Result.objects.select_for_update(of=("self",))
         .filter(booking__session=session, is_current=True, status=Result.Status.DRAFT)
@@ -258,7 +267,7 @@ def release_session_results(session: ExamSession, *, actor: Actor) -> list[Resul
 def correct_result(
     result: Result,
     *,
-    actor,
+    actor: Actor,
     reason: str,
     raw_score: int | None = None,
     outcome: str | None = None,
@@ -275,6 +284,9 @@ def correct_result(
     new version). Raises GradingError, ResultStateError, ScoringError.
     Side effect: `result_corrected` on commit (certificates re-evaluate).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_release(person, result))
+    authz.require_fresh_factor(person)
     reason = (reason or "").strip()
     if not reason:
         raise GradingError(
@@ -423,7 +435,7 @@ def _check_evidence(component: Component, evidence: dict, *, completed: bool) ->
 def sign_off_component(
     candidate: Candidate,
     *,
-    actor: User,
+    actor: Actor,
     component: Component,
     completed: bool,
     evidence: dict,
@@ -441,6 +453,8 @@ def sign_off_component(
     current (correct that one instead). Raises NotQualified, EvidenceMissing,
     GradingError. Side effect: `result_released` on commit.
     """
+    person = authz.require_person(actor)
+    authz.require_fresh_factor(person)
     if component.assessment != Component.Assessment.SIGN_OFF:
         raise GradingError(
             _("%(component)s is not signed off but scored.") % {"component": component.code},
@@ -512,13 +526,14 @@ def _flag_one(booking_id: int, *, actor, due_on: datetime.date) -> bool:
     return True
 
 
-def flag_overdue_results(*, actor: SystemActor | User = SYSTEM, today=None) -> int:
+def flag_overdue_results(*, actor: Actor = SYSTEM, today=None) -> int:
     """Flag sat attempts whose result is not released by its due date (8 weeks; NT2 6).
 
     Selects cheaply, then locks and re-checks each booking in its own
     transaction. Idempotent: a booking is flagged once (safe to run twice).
     Returns the number of new flags.
     """
+    authz.require_job(actor)
     today = today or timezone.localdate()
     earliest_due = today - datetime.timedelta(days=42)
     candidates = (

@@ -7,11 +7,12 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from examens import sql
-from examens.audit import record_event
+from examens import authz, sql
+from examens.audit import Actor, record_event
 from examens.jobs import enqueue_on_commit
 from examens.models import Candidate
 
+from .. import permissions
 from ..eligibility import (
     Inputs,
     assess,
@@ -71,7 +72,7 @@ def _insert_conflict(error: IntegrityError, idempotency_key: str | None) -> Sche
 def book_locked(
     session: ExamSession,
     *,
-    actor,
+    actor: Actor,
     candidate: Candidate,
     idempotency_key: str | None = None,
     context=None,
@@ -182,7 +183,7 @@ def _write_booking(
 def book_candidate(
     session: ExamSession,
     *,
-    actor,
+    actor: Actor,
     candidate: Candidate,
     idempotency_key: str | None = None,
     inputs: Inputs | None = None,
@@ -221,6 +222,7 @@ def book_candidate(
     taken the row is locked and every session rule decides the answer. Query
     budget pinned in tests/scheduling/test_booking_queries.py.
     """
+    authz.require(permissions.can_book(actor, session, candidate))
     try:
         if inputs is None:
             inputs = load_inputs(candidate.pk, session.pk, idempotency_key)
@@ -272,7 +274,7 @@ def book_candidate(
 
 
 def cancel_locked(
-    booking: Booking, session: ExamSession, *, actor, reason: str, reason_accepted: bool
+    booking: Booking, session: ExamSession, *, actor: Actor, reason: str, reason_accepted: bool
 ) -> Booking:
     moment = _now()
     if moment >= session.starts_at:
@@ -314,7 +316,7 @@ def cancel_locked(
 
 
 def cancel_booking(
-    booking: Booking, *, actor, reason: str = "", reason_accepted: bool = False
+    booking: Booking, *, actor: Actor, reason: str = "", reason_accepted: bool = False
 ) -> Booking:
     """Cancel an open booking before its session starts and free the seat.
 
@@ -325,6 +327,7 @@ def cancel_booking(
     BookingStateError (checked in, no-show, session started), SchedulingError.
     Side effect: cancellation mail after commit.
     """
+    authz.require(permissions.can_book(actor, booking.session, booking.candidate))
     with transaction.atomic():
         session = lock_session(booking.session_id)
         booking = lock_booking(booking.pk)
@@ -345,7 +348,7 @@ def cancel_booking(
 def reschedule_booking(
     booking: Booking,
     *,
-    actor,
+    actor: Actor,
     to_session: ExamSession,
     reason: str = "",
     reason_accepted: bool = False,
@@ -358,6 +361,9 @@ def reschedule_booking(
     Both sessions are locked in primary-key order. Returns the new booking.
     Raises SchedulingError, BookingStateError, BookingRefused.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, booking.session))
+    authz.require(permissions.can_plan_session(person, to_session))
     if to_session.component_id != booking.component_id:
         raise SchedulingError(
             _("A booking can only move to a session of the same component."),
@@ -392,12 +398,14 @@ def reschedule_booking(
         return new
 
 
-def mark_no_show(booking: Booking, *, actor) -> Booking:
+def mark_no_show(booking: Booking, *, actor: Actor) -> Booking:
     """Mark a booked candidate who did not come, after the session started.
 
     The attempt counts. Idempotent (a no-show stays a no-show). Raises
     BookingStateError before the start or for another status.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, booking.session))
     with transaction.atomic():
         booking = lock_booking(booking.pk)
         if booking.status == Booking.Status.NO_SHOW:

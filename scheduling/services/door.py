@@ -7,8 +7,10 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens import authz
+from examens.audit import Actor, record_event
 
+from .. import permissions
 from ..exceptions import BookingStateError, SchedulingError
 from ..models import Booking, ExamSession, IrregularityReport
 from ._common import lock_booking, user_or_none
@@ -33,13 +35,15 @@ def _require_door_open(booking: Booking) -> None:
         )
 
 
-def check_in_booking(booking: Booking, *, actor, identity_confirmed: bool) -> Booking:
+def check_in_booking(booking: Booking, *, actor: Actor, identity_confirmed: bool) -> Booking:
     """Admit a booked candidate whose identity was checked against the ID document.
 
     Rules: identity confirmed (`identity_not_confirmed`); booked (not
     cancelled, rejected, no-show); check-in window open. Idempotent: a
     checked-in booking is returned unchanged.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_work_door(person, booking.session))
     if not identity_confirmed:
         raise SchedulingError(
             _("Confirm that the ID document matches the candidate."),
@@ -65,13 +69,15 @@ def check_in_booking(booking: Booking, *, actor, identity_confirmed: bool) -> Bo
         return booking
 
 
-def reject_at_door(booking: Booking, *, actor, reason: str) -> Booking:
+def reject_at_door(booking: Booking, *, actor: Actor, reason: str) -> Booking:
     """Refuse a candidate at the door (e.g. identity mismatch) without consuming the attempt.
 
     The booking becomes `rejected` with `counts_as_attempt=False`; the seat
     stays taken (the session is under way). Rules: a reason; booked or just
     checked in; check-in window open. Idempotent for a rejected booking.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_work_door(person, booking.session))
     if not reason.strip():
         raise SchedulingError(_("Give the reason for refusing."), field="reason")
     with transaction.atomic():
@@ -98,8 +104,10 @@ def reject_at_door(booking: Booking, *, actor, reason: str) -> Booking:
         return booking
 
 
-def report_irregularity(booking: Booking, *, actor, description: str) -> IrregularityReport:
+def report_irregularity(booking: Booking, *, actor: Actor, description: str) -> IrregularityReport:
     """Record what went wrong during a checked-in candidate's sitting. Not idempotent."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_work_door(person, booking.session))
     if not description.strip():
         raise SchedulingError(_("Describe what happened."), field="description")
     reporter = user_or_none(actor)

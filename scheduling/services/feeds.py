@@ -7,10 +7,12 @@ import secrets
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from examens.audit import record_event
+from examens import authz
+from examens.audit import Actor, record_event
 from examens.models import ExamCentre, User
 from examens.privacy import digest_secret
 
+from .. import permissions
 from ..exceptions import SchedulingError
 from ..models import CalendarFeed
 from ._common import now as _now
@@ -22,7 +24,7 @@ def feed_token_digest(secret: str) -> str:
 
 
 def create_calendar_feed(
-    *, actor, centre: ExamCentre | None = None, user: User | None = None
+    *, actor: Actor, centre: ExamCentre | None = None, user: User | None = None
 ) -> CalendarFeed:
     """Make a new secret feed URL for a centre or for one examiner.
 
@@ -38,6 +40,8 @@ def create_calendar_feed(
             code="feed_owner",
             field="owner",
         )
+    person = authz.require_person(actor)
+    authz.require(permissions.can_create_feed(person, centre=centre, owner=user))
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         owner = {"centre": centre} if centre is not None else {"user": user}
@@ -65,8 +69,10 @@ def create_calendar_feed(
     return feed
 
 
-def revoke_calendar_feed(feed: CalendarFeed, *, actor) -> CalendarFeed:
+def revoke_calendar_feed(feed: CalendarFeed, *, actor: Actor) -> CalendarFeed:
     """Switch a feed URL off for good. Idempotent: a revoked feed is returned unchanged."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_manage_feed(person, feed))
     with transaction.atomic():
         feed = CalendarFeed.objects.select_for_update(of=("self",)).get(pk=feed.pk)
         if feed.revoked_at is not None:

@@ -17,6 +17,7 @@ from celery import current_app
 from django.db import transaction
 from django.db.models import Q
 
+from examens import authz
 from examens.audit import Actor, record_event
 from examens.jobs import enqueue_on_commit
 
@@ -71,6 +72,7 @@ def claim_invitation(
     needs loaded, or None (nothing to send). Idempotent while the lease
     holds. Audit: `scheduling.booking.invitation_claimed`.
     """
+    authz.require_job(actor)
     with transaction.atomic():
         moment = _now()
         booking = (
@@ -106,6 +108,7 @@ def mark_invitation_sent(booking_id: int, *, actor: Actor) -> bool:
     Locks the booking, re-checks, clears the lease. Idempotent. Audit:
     `scheduling.booking.invitation_sent`.
     """
+    authz.require_job(actor)
     with transaction.atomic():
         booking = lock_booking(booking_id)
         if booking.invitation_sent_at is not None:
@@ -121,6 +124,7 @@ def release_invitation(booking_id: int, *, actor: Actor, error: str) -> Booking:
     """Give a claimed invitation back without counting a failure (the mail server was
     down): the next run retries it at once. `error` names the kind of failure.
     Audit: `scheduling.booking.invitation_released`."""
+    authz.require_job(actor)
     with transaction.atomic():
         booking = lock_booking(booking_id)
         booking.invitation_lease_until = None
@@ -136,6 +140,7 @@ def record_invitation_failure(booking_id: int, *, actor: Actor, error: str) -> B
     outbox gives up after MAX_INVITATION_ATTEMPTS. `error` names the kind of failure
     (never the address). Not idempotent: each call counts. Audit:
     `scheduling.booking.invitation_failed`."""
+    authz.require_job(actor)
     with transaction.atomic():
         booking = lock_booking(booking_id)
         booking.invitation_failures += 1
@@ -159,6 +164,7 @@ def claim_reminder(booking: Booking, *, actor: Actor) -> bool:
     so a task lost after the commit loses that reminder (at most once; the
     invitation, which matters more, is leased: decision 0008).
     """
+    authz.require_job(actor)
     with transaction.atomic():
         booking = lock_booking(booking.pk)
         if booking.reminder_sent_at is not None or booking.status != Booking.Status.BOOKED:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from examens import authz
 from examens.audit import Actor, record_event
 from examens.jobs import enqueue_on_commit
 from examens.models import (
@@ -22,6 +23,7 @@ from examens.models import (
     User,
 )
 
+from .. import permissions
 from ..exceptions import BookingRefused, SessionError
 from ..models import Booking, ExamSession, SessionStaff, WaitingListEntry
 from ..selectors import LIVE_STATUSES, policy_for
@@ -49,7 +51,7 @@ def _overlapping(qs, start: datetime.datetime, end: datetime.datetime):
 
 def create_session(
     *,
-    actor,
+    actor: Actor,
     centre: ExamCentre,
     room: Room,
     exam_version: ExamVersion,
@@ -69,6 +71,8 @@ def create_session(
     row lock). Booking closes `booking_closes_hours` (component policy)
     before the start. Not idempotent. Raises SessionError.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan(person, centre))
     duration = duration_minutes or exam_version.component.duration_minutes
     accommodations = sorted(set(accommodations))
     if room.centre_id != centre.pk:
@@ -149,7 +153,7 @@ def create_session(
         return session
 
 
-def assign_staff(session: ExamSession, *, actor, user: User, role: str) -> SessionStaff:
+def assign_staff(session: ExamSession, *, actor: Actor, user: User, role: str) -> SessionStaff:
     """Assign an examiner or invigilator to a session.
 
     Rules: the person is an examiner member of the centre's organisation or
@@ -158,6 +162,8 @@ def assign_staff(session: ExamSession, *, actor, user: User, role: str) -> Sessi
     checked under the person's row lock). Idempotent for the same role.
     Raises SessionError.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
     if role not in SessionStaff.Role.values:
         raise SessionError(_("Unknown role."), field="role")
     with transaction.atomic():
@@ -203,9 +209,11 @@ def assign_staff(session: ExamSession, *, actor, user: User, role: str) -> Sessi
         return assignment
 
 
-def publish_session(session: ExamSession, *, actor) -> ExamSession:
+def publish_session(session: ExamSession, *, actor: Actor) -> ExamSession:
     """Open a draft session for booking. Idempotent. Raises SessionError when the
     session is not a draft, its version is withdrawn or its booking window has passed."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.status == ExamSession.Status.PUBLISHED:
@@ -230,9 +238,12 @@ def publish_session(session: ExamSession, *, actor) -> ExamSession:
         return session
 
 
-def close_booking(session: ExamSession, *, actor, only_when_due: bool = False) -> ExamSession:
+def close_booking(
+    session: ExamSession, *, actor: Actor, only_when_due: bool = False
+) -> ExamSession:
     """Close a published session for booking (the periodic job passes `only_when_due`,
     which leaves a session alone until its `booking_closes_at`). Idempotent."""
+    authz.require_job(actor)
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.status != ExamSession.Status.PUBLISHED:
@@ -245,8 +256,10 @@ def close_booking(session: ExamSession, *, actor, only_when_due: bool = False) -
         return session
 
 
-def mark_session_held(session: ExamSession, *, actor) -> ExamSession:
+def mark_session_held(session: ExamSession, *, actor: Actor) -> ExamSession:
     """Record that a published or closed session took place (after its start). Idempotent."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.status == ExamSession.Status.HELD:
@@ -263,8 +276,10 @@ def mark_session_held(session: ExamSession, *, actor) -> ExamSession:
         return session
 
 
-def complete_session_results(session: ExamSession, *, actor) -> ExamSession:
+def complete_session_results(session: ExamSession, *, actor: Actor) -> ExamSession:
     """Mark a held session's results complete (grading calls this). Idempotent."""
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.status == ExamSession.Status.RESULTS_COMPLETE:
@@ -335,7 +350,7 @@ def _cancel_locked(
 
 
 def cancel_session(
-    session: ExamSession, *, actor, reason: str, rebook_into: ExamSession | None = None
+    session: ExamSession, *, actor: Actor, reason: str, rebook_into: ExamSession | None = None
 ) -> ExamSession:
     """Cancel a session before it is held, with a reason.
 
@@ -346,6 +361,9 @@ def cancel_session(
     Outstanding waiting-list offers go back to the queue. Idempotent for a
     cancelled session. Raises SessionError (held or later, no reason).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan_session(person, session))
+    authz.require(rebook_into is None or permissions.can_plan_session(person, rebook_into))
     if not reason.strip():
         raise SessionError(_("Give the reason for cancelling."), field="reason")
     if rebook_into is not None and rebook_into.pk == session.pk:
@@ -390,6 +408,7 @@ def withdraw_exam_version(
     notified. Sessions already started keep the version. Idempotent: a
     withdrawn version returns an empty outcome. Raises SessionError.
     """
+    authz.require(permissions.may_withdraw_versions(authz.require_person(actor)))
     if not reason.strip():
         raise SessionError(_("Give the reason for withdrawing."), field="reason")
     if replacement is not None and (

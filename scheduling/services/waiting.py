@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from examens import authz
 from examens.audit import Actor, record_event
 from examens.models import Candidate, Component, ExamCentre, RouteRequirement
 
+from .. import permissions
 from ..exceptions import SchedulingError
 from ..models import Booking, ExamSession, WaitingListEntry
 from ._common import lock_session
@@ -19,7 +21,7 @@ ACTIVE = (WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED)
 
 
 def add_to_waiting_list(
-    candidate: Candidate, *, actor, centre: ExamCentre, component: Component, level: str = ""
+    candidate: Candidate, *, actor: Actor, centre: ExamCentre, component: Component, level: str = ""
 ) -> WaitingListEntry:
     """Put a candidate on the waiting list of a centre for a component (and level).
 
@@ -28,6 +30,9 @@ def add_to_waiting_list(
     a partial unique index). Not idempotent: a second call raises. When a seat
     frees up, the first eligible entry gets an offer (see `offer_freed_seat`).
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan(person, centre))
+    authz.require(permissions.can_book_for(person, candidate))
     if not RouteRequirement.objects.filter(
         route_id=candidate.route_id, component=component
     ).exists():
@@ -83,6 +88,8 @@ def accept_offer(entry: WaitingListEntry, *, actor: Actor) -> Booking:
     held for this offer. Idempotent: an accepted offer returns its booking.
     Decides from the locked rows (session, then entry), not from `entry` as loaded.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan(person, entry.centre))
     with transaction.atomic():
         session, entry = _lock_session_and_entry(entry.pk)
         if entry.status == WaitingListEntry.Status.ACCEPTED and entry.booking_id:
@@ -127,6 +134,7 @@ def expire_offer(entry: WaitingListEntry, *, actor: Actor) -> WaitingListEntry:
     the entry, then re-check): an entry not outstanding or not yet due is
     returned unchanged.
     """
+    authz.require_job(actor)
     with transaction.atomic():
         session, entry = _lock_session_and_entry(entry.pk)
         if entry.status != WaitingListEntry.Status.OFFERED or session is None:
@@ -170,6 +178,8 @@ def withdraw_from_waiting_list(entry: WaitingListEntry, *, actor: Actor) -> Wait
     Decides from the locked rows (session, then entry), not from `entry` as
     the caller loaded it: an offer made meanwhile is released with its seat.
     """
+    person = authz.require_person(actor)
+    authz.require(permissions.can_plan(person, entry.centre))
     with transaction.atomic():
         session, entry = _lock_session_and_entry(entry.pk)
         if entry.status not in ACTIVE:

@@ -21,7 +21,7 @@ from certificates.services import (
 from certificates.verification import Outcome
 from examens.audit import SYSTEM
 from examens.models import AuditEvent, Organisation
-from tests.conftest import require_service
+from tests.conftest import agency_staff, require_service
 from tests.examens.factories import CandidateFactory, OrganisationFactory, route
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_changed_content_revokes_the_old_certificate_and_issues_a_new_one(candid
 def test_suspended_certificate_is_not_replaced_by_issuing(candidate, grading):
     grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
-    suspend_certificate(certificate, actor=SYSTEM, reason="Fraudeonderzoek")
+    suspend_certificate(certificate, actor=agency_staff(), reason="Fraudeonderzoek")
 
     again = issue_certificate(candidate, actor=SYSTEM)
 
@@ -154,11 +154,11 @@ def test_suspend_and_reinstate_are_status_changes_with_reasons(candidate, gradin
     grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
-    suspend_certificate(certificate, actor=SYSTEM, reason="Onderzoek")
-    suspend_certificate(certificate, actor=SYSTEM, reason="Tweede keer")
+    suspend_certificate(certificate, actor=agency_staff(), reason="Onderzoek")
+    suspend_certificate(certificate, actor=agency_staff(), reason="Tweede keer")
     certificate.refresh_from_db()
     assert (certificate.status, certificate.status_reason) == ("suspended", "Onderzoek")
-    reinstate_certificate(certificate, actor=SYSTEM, reason="Onderzoek afgerond")
+    reinstate_certificate(certificate, actor=agency_staff(), reason="Onderzoek afgerond")
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.VALID
     assert events("certificates.certificate.suspended") == 1
@@ -170,11 +170,11 @@ def test_revoke_needs_a_reason_and_is_final(candidate, grading):
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
     with pytest.raises(ReasonRequired):
-        revoke_certificate(certificate, actor=SYSTEM, reason="  ")
-    revoke_certificate(certificate, actor=SYSTEM, reason="Fraude")
-    revoke_certificate(certificate, actor=SYSTEM, reason="Nogmaals")
+        revoke_certificate(certificate, actor=agency_staff(), reason="  ")
+    revoke_certificate(certificate, actor=agency_staff(), reason="Fraude")
+    revoke_certificate(certificate, actor=agency_staff(), reason="Nogmaals")
     with pytest.raises(CertificateRevoked):
-        suspend_certificate(certificate, actor=SYSTEM, reason="x")
+        suspend_certificate(certificate, actor=agency_staff(), reason="x")
     certificate.refresh_from_db()
     assert certificate.status_reason == "Fraude"
     assert events("certificates.certificate.revoked") == 1

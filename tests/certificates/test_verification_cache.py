@@ -21,7 +21,7 @@ from certificates.services import (
 from certificates.tasks import flush_verification_counts_task
 from certificates.verification import Outcome
 from examens.audit import SYSTEM
-from tests.conftest import require_service
+from tests.conftest import agency_staff, require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -44,15 +44,15 @@ def test_status_changes_are_seen_by_verifiers_as_soon_as_they_commit(
     assert outcome(certificate) == Outcome.VALID  # the entry is in the cache now
 
     with django_capture_on_commit_callbacks(execute=True):
-        suspend_certificate(certificate, actor=SYSTEM, reason="Onderzoek")
+        suspend_certificate(certificate, actor=agency_staff(), reason="Onderzoek")
     assert outcome(certificate) == Outcome.SUSPENDED
 
     with django_capture_on_commit_callbacks(execute=True):
-        reinstate_certificate(certificate, actor=SYSTEM, reason="Onderzoek afgerond")
+        reinstate_certificate(certificate, actor=agency_staff(), reason="Onderzoek afgerond")
     assert outcome(certificate) == Outcome.VALID
 
     with django_capture_on_commit_callbacks(execute=True):
-        revoke_certificate(certificate, actor=SYSTEM, reason="Fraude vastgesteld")
+        revoke_certificate(certificate, actor=agency_staff(), reason="Fraude vastgesteld")
     result, _certificate_id = verify_online(certificate.payload)
     assert result.outcome == Outcome.REVOKED
     assert result.status.reason == "Fraude vastgesteld"
@@ -65,7 +65,7 @@ def test_status_change_rolled_back_never_reaches_verifiers(
 
     def suspend_then_fail():
         with transaction.atomic():
-            suspend_certificate(certificate, actor=SYSTEM, reason="Onderzoek")
+            suspend_certificate(certificate, actor=agency_staff(), reason="Onderzoek")
             raise RuntimeError("rolled back")
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
@@ -185,7 +185,7 @@ def test_on_redis_a_revocation_is_seen_at_once_and_scans_are_counted_once(
     for _ in range(3):
         client.get(f"/c/v/{certificate.payload}.json")
     with django_capture_on_commit_callbacks(execute=True):
-        revoke_certificate(certificate, actor=SYSTEM, reason="Fraude vastgesteld")
+        revoke_certificate(certificate, actor=agency_staff(), reason="Fraude vastgesteld")
     body = client.get(f"/c/v/{certificate.payload}.json").json()
 
     moved = [flush_verification_counts_task.delay().get() for _ in range(2)]

@@ -19,7 +19,7 @@ from certificates.tasks import flush_verification_counts_task
 from certificates.views import DOWNLOAD_SALT, candidate_download_url
 from examens.audit import SYSTEM
 from examens.models import AuditEvent, Organisation, Role
-from tests.conftest import login_verified
+from tests.conftest import agency_staff, login_verified
 from tests.examens.factories import AgencyFactory, MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_verification_json_reports_valid_with_key_window_and_data(client, certif
 
 
 def test_revoked_certificate_shows_reason_and_date(client, certificate):
-    revoke_certificate(certificate, actor=SYSTEM, reason="Resultaat gecorrigeerd")
+    revoke_certificate(certificate, actor=agency_staff(), reason="Resultaat gecorrigeerd")
 
     body = verify_json(client, certificate.payload).json()
 
@@ -77,7 +77,7 @@ def test_revoked_certificate_shows_reason_and_date(client, certificate):
 
 
 def test_suspended_certificate_is_reported_as_suspended(client, certificate):
-    suspend_certificate(certificate, actor=SYSTEM, reason="Onderzoek")
+    suspend_certificate(certificate, actor=agency_staff(), reason="Onderzoek")
 
     assert verify_json(client, certificate.payload).json()["outcome"] == "suspended"
 
@@ -135,7 +135,7 @@ def test_public_keys_are_published_with_their_windows(client, certificate):
 
 def test_status_list_is_signed_and_reflects_a_revocation_at_once(client, certificate):
     assert client.get(reverse("certificates:status-list")).json()["entries"] == []
-    revoke_certificate(certificate, actor=SYSTEM, reason="Fraude")
+    revoke_certificate(certificate, actor=agency_staff(), reason="Fraude")
 
     body = client.get(reverse("certificates:status-list")).json()
 

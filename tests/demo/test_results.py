@@ -11,6 +11,7 @@ from demo import results
 from examens.models import AuditEvent, Role
 from grading.models import ExaminerQualification, Rating, Result
 from scheduling.models import Booking
+from tests.conftest import fresh_factor
 from tests.examens.factories import (
     AgencyFactory,
     MembershipFactory,
@@ -24,9 +25,10 @@ pytestmark = pytest.mark.django_db
 
 
 def member(username: str, organisation, role: str):
+    """A staff member who has just signed in with a code (as seed_demo's staff have)."""
     user = UserFactory(username=username)
     MembershipFactory(user=user, organisation=organisation, role=role)
-    return user
+    return fresh_factor(user)
 
 
 @pytest.fixture

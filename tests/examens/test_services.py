@@ -15,6 +15,7 @@ from examens.services import (
     update_candidate,
     withdraw_decision,
 )
+from tests.conftest import agency_staff
 from tests.examens.factories import (
     AgencyFactory,
     CandidateFactory,
@@ -47,7 +48,7 @@ def test_add_years_moves_leap_day_to_28_february():
 
 
 def test_register_candidate_sets_three_year_term_and_audits_masked_bsn():
-    actor = UserFactory()
+    actor = agency_staff()
     candidate = register(actor, OrganisationFactory())
     assert candidate.term_end == datetime.date(2028, 3, 1)
     event = AuditEvent.objects.get(action="examens.candidate.registered")
@@ -58,14 +59,14 @@ def test_register_candidate_sets_three_year_term_and_audits_masked_bsn():
 
 def test_register_candidate_refuses_bsn_failing_eleven_check():
     with pytest.raises(InvalidBsn) as info:
-        register(UserFactory(), OrganisationFactory(), bsn="123456789")
+        register(agency_staff(), OrganisationFactory(), bsn="123456789")
     assert info.value.field == "bsn"
     assert not Candidate.objects.exists()
     assert not AuditEvent.objects.exists()
 
 
 def test_register_candidate_refuses_duplicate_bsn():
-    actor, municipality = UserFactory(), OrganisationFactory()
+    actor, municipality = agency_staff(), OrganisationFactory()
     first = register(actor, municipality)
     with pytest.raises(DuplicateCandidate):
         register(actor, municipality, bsn=first.bsn)
@@ -74,12 +75,12 @@ def test_register_candidate_refuses_duplicate_bsn():
 
 def test_register_candidate_refuses_a_non_municipality_as_residence():
     with pytest.raises(RegistryError) as info:
-        register(UserFactory(), AgencyFactory())
+        register(agency_staff(), AgencyFactory())
     assert info.value.field == "municipality"
 
 
 def test_update_candidate_recomputes_term_and_is_idempotent():
-    actor = UserFactory()
+    actor = agency_staff()
     candidate = register(actor, OrganisationFactory())
     update_candidate(candidate, actor=actor, term_start=datetime.date(2026, 1, 1))
     candidate.refresh_from_db()
@@ -90,7 +91,7 @@ def test_update_candidate_recomputes_term_and_is_idempotent():
 
 
 def test_update_candidate_refuses_the_bsn():
-    actor = UserFactory()
+    actor = agency_staff()
     candidate = register(actor, OrganisationFactory())
     with pytest.raises(RegistryError) as info:
         update_candidate(candidate, actor=actor, bsn=make_bsn())
@@ -98,7 +99,7 @@ def test_update_candidate_refuses_the_bsn():
 
 
 def test_term_extension_moves_term_end_and_withdrawal_moves_it_back():
-    actor, agency = UserFactory(), AgencyFactory()
+    actor, agency = agency_staff(), AgencyFactory()
     candidate = CandidateFactory()
     original = candidate.term_end
     decision = record_decision(
@@ -120,7 +121,7 @@ def test_term_extension_moves_term_end_and_withdrawal_moves_it_back():
 
 
 def test_withdraw_decision_twice_records_once():
-    actor = UserFactory()
+    actor = agency_staff()
     decision = record_decision(
         CandidateFactory(),
         actor=actor,
@@ -158,7 +159,7 @@ def test_record_decision_names_the_field_at_fault_and_writes_nothing(kwargs, fie
         kwargs["component"] = component(kwargs["component"])
     arguments = {"reason": "Because"} | kwargs
     with pytest.raises(RegistryError) as info:
-        record_decision(candidate, actor=UserFactory(), organisation=AgencyFactory(), **arguments)
+        record_decision(candidate, actor=agency_staff(), organisation=AgencyFactory(), **arguments)
     assert info.value.field == field
     assert not Decision.objects.exists()
     assert not AuditEvent.objects.exists()
@@ -167,8 +168,8 @@ def test_record_decision_names_the_field_at_fault_and_writes_nothing(kwargs, fie
 def test_step_down_takes_the_routes_step_down_level():
     decision = record_decision(
         CandidateFactory(),
-        actor=UserFactory(),
-        organisation=OrganisationFactory(),
+        actor=agency_staff(),
+        organisation=AgencyFactory(),
         kind="step_down",
         component=component("SPR"),
         reason="600 lesson hours",
@@ -182,8 +183,8 @@ def test_step_down_refused_on_the_education_route():
     with pytest.raises(RegistryError):
         record_decision(
             candidate,
-            actor=UserFactory(),
-            organisation=OrganisationFactory(),
+            actor=agency_staff(),
+            organisation=AgencyFactory(),
             kind="step_down",
             component=component("LEZ"),
             reason="x",
@@ -193,7 +194,7 @@ def test_step_down_refused_on_the_education_route():
 def test_accommodation_decision_keeps_needs_and_minutes():
     decision = record_decision(
         CandidateFactory(),
-        actor=UserFactory(),
+        actor=agency_staff(),
         organisation=AgencyFactory(),
         kind="accommodation",
         needs=["extended_time", "large_screen"],
@@ -205,7 +206,7 @@ def test_accommodation_decision_keeps_needs_and_minutes():
 
 
 def test_grant_membership_is_idempotent():
-    user, org, actor = UserFactory(), OrganisationFactory(), UserFactory()
+    user, org, actor = UserFactory(), OrganisationFactory(), UserFactory(is_superuser=True)
     first = grant_membership(user, actor=actor, organisation=org, role="planner")
     second = grant_membership(user, actor=actor, organisation=org, role="planner")
     assert first.pk == second.pk
@@ -213,7 +214,7 @@ def test_grant_membership_is_idempotent():
 
 
 def test_api_token_secret_is_stored_only_as_hash_and_revocation_is_idempotent():
-    actor, org = UserFactory(), OrganisationFactory()
+    actor, org = UserFactory(is_superuser=True), OrganisationFactory()
     token, secret = create_api_token(
         org, actor=actor, name="Zaaksysteem", scopes=["catalogue:read"]
     )
@@ -240,7 +241,8 @@ def test_create_api_token_command_prints_a_working_secret_once():
 
     from examens.models import ApiToken
 
-    org, user = OrganisationFactory(name="Gemeente Zeist", cbs_code="0355"), UserFactory()
+    org = OrganisationFactory(name="Gemeente Zeist", cbs_code="0355")
+    user = UserFactory(is_superuser=True)
     out = io.StringIO()
     call_command(
         "create_api_token",

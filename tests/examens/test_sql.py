@@ -7,10 +7,10 @@ from django.db import connection
 from django.utils import timezone
 
 from examens import sql
-from examens.audit import SYSTEM
 from examens.models import AuditEvent, Candidate, Decision, RouteRequirement
 from scheduling import services
 from scheduling.models import Booking, ExamSession
+from tests.conftest import agency_staff
 from tests.examens.factories import CandidateFactory, UserFactory, component
 from tests.scheduling.factories import SessionFactory, candidate_for
 
@@ -35,7 +35,7 @@ def field_values(instance, names=None):
 def a_booking() -> Booking:
     session = SessionFactory(accommodations=["extended_time"], max_extra_minutes=30)
     candidate = candidate_for(session)
-    return services.book_candidate(session, actor=SYSTEM, candidate=candidate)
+    return services.book_candidate(session, actor=agency_staff(), candidate=candidate)
 
 
 @pytest.mark.parametrize("alias", [None, "x"])
@@ -141,7 +141,7 @@ def test_booking_inputs_are_read_together_and_absent_ones_are_none():
     )
 
     earlier = services.book_candidate(
-        session, actor=SYSTEM, candidate=candidate, idempotency_key="k1"
+        session, actor=agency_staff(), candidate=candidate, idempotency_key="k1"
     )
     other_candidates_key = a_booking()
     Booking.objects.filter(pk=other_candidates_key.pk).update(idempotency_key="k2")

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from examens import twofactor
 from examens.models import AuditEvent
-from tests.conftest import mark_fresh
+from tests.conftest import fresh_factor, mark_fresh
 from tests.examens.factories import UserFactory, add_totp_device, current_totp
 
 pytestmark = pytest.mark.django_db
@@ -292,7 +292,7 @@ def test_second_device_added_from_security_keeps_backup_codes(
 ):
     mark_fresh(verified_client)
     user = verified_client.user
-    old_codes = twofactor.regenerate_backup_codes(user, actor=user)
+    old_codes = twofactor.regenerate_backup_codes(fresh_factor(user), actor=user)
     verified_client.get(ENROL)
     device = TOTPDevice.objects.get(user=user, confirmed=False)
 
@@ -346,7 +346,7 @@ def test_verify_refuses_wrong_code(client):
 def test_backup_code_verifies_once_and_not_twice(client):
     user = UserFactory()
     add_totp_device(user)
-    codes = twofactor.regenerate_backup_codes(user, actor=user)
+    codes = twofactor.regenerate_backup_codes(fresh_factor(user), actor=user)
 
     post_password(client, user.username)
     first = client.post(VERIFY, {"token": f" {codes[0].upper()} "})
@@ -365,7 +365,7 @@ def test_backup_code_verifies_once_and_not_twice(client):
 def test_totp_login_does_not_count_against_the_backup_codes(client):
     user = UserFactory()
     device = add_totp_device(user)
-    twofactor.regenerate_backup_codes(user, actor=user)
+    twofactor.regenerate_backup_codes(fresh_factor(user), actor=user)
     post_password(client, user.username)
 
     client.post(VERIFY, {"token": current_totp(device)})
@@ -422,7 +422,7 @@ def test_verify_allowed_again_after_the_throttle_delay(client):
 
 def test_security_page_lists_my_devices_and_backup_count(verified_client):
     user = verified_client.user
-    twofactor.regenerate_backup_codes(user, actor=user)
+    twofactor.regenerate_backup_codes(fresh_factor(user), actor=user)
 
     response = verified_client.get(SECURITY)
 
@@ -436,7 +436,7 @@ def test_regenerating_backup_codes_replaces_old_ones(
 ):
     mark_fresh(verified_client)
     user = verified_client.user
-    old = twofactor.regenerate_backup_codes(user, actor=user)
+    old = twofactor.regenerate_backup_codes(fresh_factor(user), actor=user)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client.post(SECURITY, {"action": "regenerate-backup-codes"})

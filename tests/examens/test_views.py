@@ -150,7 +150,9 @@ def test_catalogue_api_with_scoped_token():
     from rest_framework.test import APIClient
 
     org = OrganisationFactory()
-    _, secret = create_api_token(org, actor=UserFactory(), name="feed", scopes=["catalogue:read"])
+    _, secret = create_api_token(
+        org, actor=UserFactory(is_superuser=True), name="feed", scopes=["catalogue:read"]
+    )
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     response = api.get("/api/v1/catalogue/components/")
@@ -163,7 +165,10 @@ def test_catalogue_api_refuses_token_without_scope():
     from rest_framework.test import APIClient
 
     _, secret = create_api_token(
-        OrganisationFactory(), actor=UserFactory(), name="feed", scopes=["bookings:write"]
+        OrganisationFactory(),
+        actor=UserFactory(is_superuser=True),
+        name="feed",
+        scopes=["bookings:write"],
     )
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
@@ -175,7 +180,7 @@ def test_catalogue_api_refuses_revoked_and_unknown_tokens():
 
     from examens.services import revoke_api_token
 
-    actor = UserFactory()
+    actor = UserFactory(is_superuser=True)
     token, secret = create_api_token(
         OrganisationFactory(), actor=actor, name="feed", scopes=["catalogue:read"]
     )

@@ -5,12 +5,11 @@ import json
 import pytest
 from django.db import transaction
 
-from examens.audit import SYSTEM
 from examens.services import create_api_token
 from grading.models import Result
 from grading.services import release_result
 from grading.services.results import create_scored_draft
-from tests.conftest import login_verified
+from tests.conftest import agency_staff, fresh_factor, login_verified
 from tests.examens.factories import AgencyFactory, CandidateFactory, UserFactory
 from tests.grading.factories import BookingFactory, SessionFactory, version
 
@@ -21,7 +20,9 @@ RESULTS_URL = "/api/v1/results/"
 
 
 def token_for(organisation, scopes):
-    _token, secret = create_api_token(organisation, actor=UserFactory(), name="feed", scopes=scopes)
+    _token, secret = create_api_token(
+        organisation, actor=UserFactory(is_superuser=True), name="feed", scopes=scopes
+    )
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
@@ -95,9 +96,9 @@ def test_an_unverified_person_cannot_import(client):
 def released(candidate):
     with transaction.atomic():
         result = create_scored_draft(
-            BookingFactory(candidate=candidate), actor=SYSTEM, raw=30, source="t"
+            BookingFactory(candidate=candidate), actor=agency_staff(), raw=30, source="t"
         )
-    return release_result(result, actor=UserFactory())
+    return release_result(result, actor=fresh_factor(agency_staff()))
 
 
 def test_a_municipal_token_reads_only_its_residents_released_results(client):
@@ -107,7 +108,7 @@ def test_a_municipal_token_reads_only_its_residents_released_results(client):
     with transaction.atomic():
         knm = SessionFactory(exam_version=version("KNM-2026A"))
         create_scored_draft(
-            BookingFactory(candidate=own, session=knm), actor=SYSTEM, raw=1, source="t"
+            BookingFactory(candidate=own, session=knm), actor=agency_staff(), raw=1, source="t"
         )
     auth = token_for(own.municipality, ["results:read"])
 

@@ -18,8 +18,7 @@ from grading.services import correct_result, record_rating, release_result, rele
 from grading.services.results import create_scored_draft
 from grading.signals import result_released
 from scheduling.models import ExamSession
-from tests.conftest import race, require_service
-from tests.examens.factories import UserFactory
+from tests.conftest import agency_staff, fresh_factor, race, require_service
 from tests.grading.factories import BookingFactory, SessionFactory, examiner, rated_booking
 
 ROUNDS = 5
@@ -90,7 +89,7 @@ def test_releasing_a_session_twice_at_once_releases_each_result_once(released_si
     for _round in range(ROUNDS):
         session = SessionFactory()
         drafts = [_draft(BookingFactory(session=session)) for _ in range(8)]
-        coordinators = [UserFactory(), UserFactory()]
+        coordinators = [fresh_factor(agency_staff()), fresh_factor(agency_staff())]
         released_signals.clear()
 
         results = race(
@@ -120,13 +119,16 @@ def test_releasing_one_result_alone_and_with_its_session_at_once_releases_it_onc
         session = SessionFactory()
         draft = _draft(BookingFactory(session=session))
         released_signals.clear()
+        releaser = fresh_factor(agency_staff())
 
         results = race(
             [
-                lambda pk=session.pk: release_session_results(
-                    ExamSession.objects.get(pk=pk), actor=SYSTEM
+                lambda pk=session.pk, actor=releaser: release_session_results(
+                    ExamSession.objects.get(pk=pk), actor=actor
                 ),
-                lambda pk=draft.pk: release_result(Result.objects.get(pk=pk), actor=SYSTEM),
+                lambda pk=draft.pk, actor=releaser: release_result(
+                    Result.objects.get(pk=pk), actor=actor
+                ),
             ]
         )
 
@@ -144,8 +146,8 @@ def test_releasing_one_result_alone_and_with_its_session_at_once_releases_it_onc
 def test_two_simultaneous_corrections_make_one_new_version_and_refuse_the_other():
     require_service("PostgreSQL", connection.vendor == "postgresql")
     for _round in range(ROUNDS):
-        result = release_result(_draft(BookingFactory()), actor=SYSTEM)
-        correctors = [UserFactory(), UserFactory()]
+        result = release_result(_draft(BookingFactory()), actor=fresh_factor(agency_staff()))
+        correctors = [fresh_factor(agency_staff()), fresh_factor(agency_staff())]
 
         results = race(
             [

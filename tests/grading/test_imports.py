@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from examens.audit import SYSTEM
 from examens.models import AuditEvent
 from grading.exceptions import ImportRejected
 from grading.models import ImportBatch, Result
 from grading.services import import_machine_scores
 from scheduling.models import Booking
+from tests.conftest import agency_staff
 from tests.grading.factories import BookingFactory, SessionFactory, rated_booking, version
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def test_a_clean_csv_imports_draft_results_with_one_audit_event():
         [(b.reference, "LEZ", raw) for b, raw in zip(bookings, (26, 25, 40), strict=True)]
     )
 
-    outcome = import_machine_scores(content, actor=SYSTEM, filename="lez.csv")
+    outcome = import_machine_scores(content, actor=agency_staff(), filename="lez.csv")
 
     assert outcome.created is True
     assert outcome.row_count == 3
@@ -51,10 +51,10 @@ def test_a_clean_csv_imports_draft_results_with_one_audit_event():
 
 def test_reimporting_the_same_file_changes_nothing():
     content = csv_file([(BookingFactory().reference, "LEZ", 30)])
-    import_machine_scores(content, actor=SYSTEM)
+    import_machine_scores(content, actor=agency_staff())
     before = snapshot()
 
-    again = import_machine_scores(content, actor=SYSTEM)
+    again = import_machine_scores(content, actor=agency_staff())
 
     assert again.created is False
     assert snapshot() == before
@@ -83,7 +83,7 @@ def test_a_bad_file_imports_nothing_and_names_every_bad_row():
     )
 
     with pytest.raises(ImportRejected) as error:
-        import_machine_scores(content, actor=SYSTEM)
+        import_machine_scores(content, actor=agency_staff())
 
     found = [(e["line"], e["field"], e["code"]) for e in error.value.details["errors"]]
     assert found == [
@@ -107,7 +107,7 @@ def test_json_import_works_like_csv():
         [{"booking_reference": booking.reference, "component": "LEZ", "raw_score": 28}]
     ).encode()
 
-    outcome = import_machine_scores(content, actor=SYSTEM, fmt="json")
+    outcome = import_machine_scores(content, actor=agency_staff(), fmt="json")
 
     assert outcome.row_count == 1
     assert Result.objects.get().raw_score == 28
@@ -119,7 +119,7 @@ def test_json_errors_name_the_item_number():
     ).encode()
 
     with pytest.raises(ImportRejected) as error:
-        import_machine_scores(content, actor=SYSTEM, fmt="json")
+        import_machine_scores(content, actor=agency_staff(), fmt="json")
 
     codes = {(e["line"], e["code"]) for e in error.value.details["errors"]}
     assert codes == {(1, "not_a_number"), (1, "unknown_booking")}
@@ -127,10 +127,10 @@ def test_json_errors_name_the_item_number():
 
 def test_an_attempt_that_already_has_a_result_is_refused():
     booking = BookingFactory()
-    import_machine_scores(csv_file([(booking.reference, "LEZ", 30)]), actor=SYSTEM)
+    import_machine_scores(csv_file([(booking.reference, "LEZ", 30)]), actor=agency_staff())
 
     with pytest.raises(ImportRejected) as error:
-        import_machine_scores(csv_file([(booking.reference, "LEZ", 31)]), actor=SYSTEM)
+        import_machine_scores(csv_file([(booking.reference, "LEZ", 31)]), actor=agency_staff())
 
     assert error.value.details["errors"][0]["code"] == "result_exists"
 
@@ -140,7 +140,7 @@ def test_a_machine_client_sees_only_its_own_centres_bookings():
 
     with pytest.raises(ImportRejected) as error:
         import_machine_scores(
-            csv_file([(booking.reference, "LEZ", 30)]), actor=SYSTEM, organisation_ids={-1}
+            csv_file([(booking.reference, "LEZ", 30)]), actor=agency_staff(), organisation_ids={-1}
         )
 
     assert error.value.details["errors"][0]["code"] == "unknown_booking"
@@ -148,14 +148,14 @@ def test_a_machine_client_sees_only_its_own_centres_bookings():
 
 def test_a_header_without_the_required_columns_is_refused():
     with pytest.raises(ImportRejected) as error:
-        import_machine_scores(b"reference,score\nEB-1,3\n", actor=SYSTEM)
+        import_machine_scores(b"reference,score\nEB-1,3\n", actor=agency_staff())
 
     assert error.value.code == "missing_column"
 
 
 def test_an_empty_file_is_refused():
     with pytest.raises(ImportRejected) as error:
-        import_machine_scores(csv_file([]), actor=SYSTEM)
+        import_machine_scores(csv_file([]), actor=agency_staff())
 
     assert error.value.code == "empty_file"
 
@@ -163,7 +163,7 @@ def test_an_empty_file_is_refused():
 def test_cutoff_versions_have_no_scale_score():
     booking = BookingFactory(session=SessionFactory(exam_version=version("KNM-2026A")))
 
-    import_machine_scores(csv_file([(booking.reference, "KNM", 26)]), actor=SYSTEM)
+    import_machine_scores(csv_file([(booking.reference, "KNM", 26)]), actor=agency_staff())
 
     result = Result.objects.get()
     assert result.outcome == Result.Outcome.PASSED

@@ -5,13 +5,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from examens.models import AuditEvent
+from examens.models import AuditEvent, Role
 from grading.exceptions import AlreadyRated, GradingError, NotQualified, RatingNotNeeded
 from grading.models import ExaminerQualification, Rating, Result
 from grading.selectors import ratings_visible_to
 from grading.services import grant_qualification, record_rating, withdraw_qualification
 from scheduling.models import Booking, SessionStaff
-from tests.examens.factories import OrganisationFactory, UserFactory, component
+from tests.conftest import fresh_factor
+from tests.examens.factories import MembershipFactory, OrganisationFactory, UserFactory, component
 from tests.grading.factories import examiner, rated_booking
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,12 @@ def booking():
 def raters(booking):
     org = booking.session.centre.organisation
     return [examiner(org) for _ in range(3)]
+
+
+def admin_of(qualification):
+    """An admin of the qualification's organisation with a fresh code: who withdraws it."""
+    organisation = qualification.organisation
+    return fresh_factor(MembershipFactory(organisation=organisation, role=Role.ADMIN).user)
 
 
 def test_first_and_second_rating_within_tolerance_compute_the_mean(booking, raters):
@@ -174,9 +181,10 @@ def test_blind_rating_hides_the_other_rating_until_both_are_in(booking, raters):
 
 def test_grant_qualification_is_idempotent_and_audited():
     user, org = UserFactory(), OrganisationFactory()
+    MembershipFactory(user=user, organisation=org, role=Role.EXAMINER)
     today = timezone.localdate()
     kwargs = {
-        "actor": user,
+        "actor": fresh_factor(MembershipFactory(organisation=org, role=Role.ADMIN).user),
         "component": component("SPR"),
         "organisation": org,
         "valid_from": today,
@@ -191,15 +199,17 @@ def test_grant_qualification_is_idempotent_and_audited():
 
 
 def test_grant_qualification_refuses_an_inverted_window():
-    user = UserFactory()
+    user, org = UserFactory(), OrganisationFactory()
+    MembershipFactory(user=user, organisation=org, role=Role.EXAMINER)
+    admin = fresh_factor(MembershipFactory(organisation=org, role=Role.ADMIN).user)
     today = timezone.localdate()
 
     with pytest.raises(GradingError) as error:
         grant_qualification(
             user,
-            actor=user,
+            actor=admin,
             component=component("SPR"),
-            organisation=OrganisationFactory(),
+            organisation=org,
             valid_from=today,
             valid_until=today - datetime.timedelta(days=1),
         )
@@ -211,8 +221,10 @@ def test_withdrawn_qualification_stops_rating(booking):
     user = examiner(booking.session.centre.organisation)
     qualification = ExaminerQualification.objects.get(user=user)
 
-    withdraw_qualification(qualification, actor=user, reason="left")
-    withdraw_qualification(qualification, actor=user, reason="again")  # idempotent
+    withdraw_qualification(qualification, actor=admin_of(qualification), reason="left")
+    withdraw_qualification(
+        qualification, actor=admin_of(qualification), reason="again"
+    )  # idempotent
 
     with pytest.raises(NotQualified):
         record_rating(booking, actor=user, scores=points(10, 8, 8))
@@ -228,7 +240,9 @@ def test_withdrawing_a_qualification_that_starts_today_stops_rating_today(bookin
     )
     qualification = ExaminerQualification.objects.get(user=user)
 
-    withdraw_qualification(qualification, actor=user, reason="granted by mistake")
+    withdraw_qualification(
+        qualification, actor=admin_of(qualification), reason="granted by mistake"
+    )
 
     qualification.refresh_from_db()
     assert qualification.withdrawn_at is not None
@@ -239,15 +253,18 @@ def test_withdrawing_a_qualification_that_starts_today_stops_rating_today(bookin
 
 def test_granting_a_withdrawn_qualification_again_makes_a_new_one():
     user, org = UserFactory(), OrganisationFactory()
+    MembershipFactory(user=user, organisation=org, role=Role.EXAMINER)
     today = timezone.localdate()
     kwargs = {
-        "actor": user,
+        "actor": fresh_factor(MembershipFactory(organisation=org, role=Role.ADMIN).user),
         "component": component("SPR"),
         "organisation": org,
         "valid_from": today + datetime.timedelta(days=1),
         "valid_until": today + datetime.timedelta(days=10),
     }
-    withdrawn = withdraw_qualification(grant_qualification(user, **kwargs), actor=user, reason="x")
+    withdrawn = withdraw_qualification(
+        grant_qualification(user, **kwargs), actor=kwargs["actor"], reason="x"
+    )
 
     again = grant_qualification(user, **kwargs)
 

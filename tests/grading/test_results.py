@@ -22,7 +22,8 @@ from grading.services import (
 from grading.services.results import create_scored_draft
 from grading.signals import result_corrected, result_released
 from scheduling.models import Booking
-from tests.examens.factories import AgencyFactory, CandidateFactory, UserFactory, component
+from tests.conftest import agency_staff, fresh_factor
+from tests.examens.factories import AgencyFactory, CandidateFactory, component
 from tests.grading.factories import BookingFactory, SessionFactory, examiner, rated_booking
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def actor():
-    return UserFactory()
+    return fresh_factor(agency_staff())
 
 
 def draft(booking=None, raw=30, actor=None):
@@ -335,7 +336,7 @@ def test_sign_off_by_a_qualified_municipal_examiner_is_released(
     actor, released_calls, django_capture_on_commit_callbacks
 ):
     candidate = CandidateFactory()
-    user = examiner(candidate.municipality, components=("MAP",))
+    user = fresh_factor(examiner(candidate.municipality, components=("MAP",)))
 
     with django_capture_on_commit_callbacks(execute=True):
         result = sign_off_component(
@@ -355,7 +356,7 @@ def test_sign_off_by_a_qualified_municipal_examiner_is_released(
 
 def test_map_sign_off_needs_forty_practical_hours():
     candidate = CandidateFactory()
-    user = examiner(candidate.municipality, components=("MAP",))
+    user = fresh_factor(examiner(candidate.municipality, components=("MAP",)))
 
     with pytest.raises(EvidenceMissing) as error:
         sign_off_component(
@@ -372,7 +373,7 @@ def test_map_sign_off_needs_forty_practical_hours():
 
 def test_pvt_sign_off_needs_the_declaration_reference():
     candidate = CandidateFactory()
-    user = examiner(candidate.municipality, components=("PVT",))
+    user = fresh_factor(examiner(candidate.municipality, components=("PVT",)))
     evidence = map_evidence(0)
 
     with pytest.raises(EvidenceMissing) as error:
@@ -393,7 +394,7 @@ def test_pvt_sign_off_needs_the_declaration_reference():
 
 def test_not_completed_sign_off_needs_no_evidence():
     candidate = CandidateFactory()
-    user = examiner(candidate.municipality, components=("MAP",))
+    user = fresh_factor(examiner(candidate.municipality, components=("MAP",)))
 
     result = sign_off_component(
         candidate, actor=user, component=component("MAP"), completed=False, evidence={}
@@ -404,7 +405,7 @@ def test_not_completed_sign_off_needs_no_evidence():
 
 def test_sign_off_by_an_examiner_of_another_municipality_is_refused():
     candidate = CandidateFactory()
-    user = examiner(CandidateFactory().municipality, components=("MAP",))
+    user = fresh_factor(examiner(CandidateFactory().municipality, components=("MAP",)))
 
     with pytest.raises(NotQualified):
         sign_off_component(
@@ -418,7 +419,7 @@ def test_sign_off_by_an_examiner_of_another_municipality_is_refused():
 
 def test_a_scored_component_cannot_be_signed_off():
     candidate = CandidateFactory()
-    user = examiner(candidate.municipality, components=("LEZ",))
+    user = fresh_factor(examiner(candidate.municipality, components=("LEZ",)))
 
     with pytest.raises(GradingError) as error:
         sign_off_component(
@@ -430,7 +431,7 @@ def test_a_scored_component_cannot_be_signed_off():
 
 def test_a_completed_sign_off_is_not_signed_off_twice_but_corrected():
     candidate = CandidateFactory()
-    user = examiner(candidate.municipality, components=("MAP",))
+    user = fresh_factor(examiner(candidate.municipality, components=("MAP",)))
     result = sign_off_component(
         candidate, actor=user, component=component("MAP"), completed=True, evidence=map_evidence()
     )
@@ -453,7 +454,7 @@ def test_a_completed_sign_off_is_not_signed_off_twice_but_corrected():
 
 def test_end_date_in_the_future_is_refused():
     candidate = CandidateFactory()
-    user = examiner(candidate.municipality, components=("MAP",))
+    user = fresh_factor(examiner(candidate.municipality, components=("MAP",)))
     evidence = map_evidence()
     evidence["ended_on"] = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
 

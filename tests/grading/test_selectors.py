@@ -14,6 +14,7 @@ from grading.services import correct_result, release_result, sign_off_component
 from grading.services.results import create_scored_draft
 from scheduling.eligibility import build_context
 from scheduling.models import Booking
+from tests.conftest import agency_staff, fresh_factor
 from tests.examens.factories import AgencyFactory, CandidateFactory, UserFactory, component, route
 from tests.grading.factories import BookingFactory, SessionFactory, examiner, version
 
@@ -40,12 +41,12 @@ def pass_component(candidate, code, *, version_code=None, raw=None, release=True
             source="t",
         )
     if release:
-        result = release_result(result, actor=UserFactory())
+        result = release_result(result, actor=fresh_factor(agency_staff()))
     return result
 
 
 def sign_off(candidate, code):
-    user = examiner(candidate.municipality, components=(code,))
+    user = fresh_factor(examiner(candidate.municipality, components=(code,)))
     today = timezone.localdate()
     return sign_off_component(
         candidate,
@@ -129,7 +130,7 @@ def test_a_fail_leaves_the_requirement_outstanding_with_the_attempt_counted():
 def test_a_pass_corrected_into_a_fail_no_longer_counts():
     candidate = CandidateFactory()
     result = pass_component(candidate, "LEZ")
-    correct_result(result, actor=UserFactory(), reason="wrong key", raw_score=0)
+    correct_result(result, actor=fresh_factor(agency_staff()), reason="wrong key", raw_score=0)
 
     assert statuses(candidate_progress(candidate))["LEZ"] == "outstanding"
 

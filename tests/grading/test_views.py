@@ -12,7 +12,7 @@ from examens.views.fresh import FRESH_SESSION_KEY
 from grading.models import Rating, Result
 from grading.services import release_result
 from grading.services.results import create_scored_draft
-from tests.conftest import login_verified
+from tests.conftest import agency_staff, fresh_factor, login_verified, mark_fresh
 from tests.examens.factories import CandidateFactory, UserFactory, add_totp_device, current_totp
 from tests.grading.factories import BookingFactory, examiner, rated_booking
 
@@ -20,16 +20,14 @@ pytestmark = pytest.mark.django_db
 
 
 def make_fresh(client):
-    session = client.session
-    session[FRESH_SESSION_KEY] = time.time()
-    session.save()
+    mark_fresh(client)
 
 
 def released(booking=None, user=None):
     booking = booking or BookingFactory()
     with transaction.atomic():
         result = create_scored_draft(booking, actor=SYSTEM, raw=30, source="t")
-    return release_result(result, actor=user or UserFactory())
+    return release_result(result, actor=fresh_factor(user or agency_staff()))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from examens.services import create_api_token
 from scheduling.api import BookingSerializer
 from scheduling.models import Booking
 from scheduling.services import book_candidate
-from tests.conftest import login_verified
+from tests.conftest import agency_staff, login_verified
 from tests.examens.factories import UserFactory
 from tests.scheduling.factories import SessionFactory, candidate_for, version
 
@@ -22,7 +22,7 @@ ALL_SCOPES = ["sessions:read", "bookings:read", "bookings:write"]
 
 def token_client(client, organisation, scopes=ALL_SCOPES):
     _token, secret = create_api_token(
-        organisation, actor=UserFactory(), name="municipal system", scopes=scopes
+        organisation, actor=UserFactory(is_superuser=True), name="municipal system", scopes=scopes
     )
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     return client
@@ -157,7 +157,7 @@ def test_retrieve_and_cancel_by_reference(api, session):
 
 def test_other_organisations_booking_is_404(client, session):
     other = SessionFactory()
-    booking = book_candidate(other, actor=UserFactory(), candidate=candidate_for(other))
+    booking = book_candidate(other, actor=agency_staff(), candidate=candidate_for(other))
     api = token_client(client, session.centre.organisation)
     assert (
         api.get(reverse("api:scheduling-booking-detail", args=[booking.reference])).status_code

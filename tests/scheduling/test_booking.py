@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from examens.audit import SYSTEM
 from examens.models import AuditEvent, Decision, RouteRequirement
 from scheduling.eligibility import register_check, unregister_check
 from scheduling.exceptions import (
@@ -23,6 +22,7 @@ from scheduling.services import (
     mark_no_show,
     reschedule_booking,
 )
+from tests.conftest import agency_staff
 from tests.examens.factories import UserFactory, component, route
 from tests.scheduling.factories import SessionFactory, candidate_for, version
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def actor():
-    return UserFactory()
+    return agency_staff()
 
 
 def decide(candidate, kind, **kwargs):
@@ -445,8 +445,8 @@ def test_no_show_after_the_start_counts_and_is_idempotent(actor):
     booking = book_candidate(session, actor=actor, candidate=candidate_for(session))
     ExamSession.objects.filter(pk=session.pk).update(starts_at=timezone.now())
 
-    mark_no_show(booking, actor=SYSTEM)
-    mark_no_show(booking, actor=SYSTEM)
+    mark_no_show(booking, actor=actor)
+    mark_no_show(booking, actor=actor)
 
     booking.refresh_from_db()
     assert booking.status == "no_show"

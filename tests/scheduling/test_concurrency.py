@@ -7,8 +7,7 @@ from examens.models import Candidate
 from scheduling.exceptions import AlreadyBooked, SessionFull
 from scheduling.models import Booking, ExamSession
 from scheduling.services import book_candidate
-from tests.conftest import race, require_service
-from tests.examens.factories import UserFactory
+from tests.conftest import agency_staff, race, require_service
 from tests.scheduling.factories import SessionFactory, candidate_for
 
 THREADS = 60
@@ -18,7 +17,7 @@ THREADS = 60
 def test_sixty_simultaneous_bookings_at_the_last_seats_never_overbook():
     require_service("PostgreSQL", connection.vendor == "postgresql")
     session = SessionFactory(capacity=40)
-    actor = UserFactory()
+    actor = agency_staff()
     for _ in range(37):  # three seats left
         book_candidate(session, actor=actor, candidate=candidate_for(session))
     candidates = [candidate_for(session) for _ in range(THREADS)]
@@ -48,7 +47,7 @@ def test_two_planners_booking_one_candidate_into_two_sessions_one_wins():
     first = SessionFactory()
     second = SessionFactory(centre=first.centre)
     candidate = candidate_for(first)
-    planners = [UserFactory(), UserFactory()]
+    planners = [agency_staff(), agency_staff()]
 
     for _round in range(5):
         Booking.objects.filter(candidate=candidate).update(status="cancelled")
@@ -78,7 +77,7 @@ def test_simultaneous_retries_with_one_idempotency_key_book_once():
     require_service("PostgreSQL", connection.vendor == "postgresql")
     session = SessionFactory()
     candidate = candidate_for(session)
-    actor = UserFactory()
+    actor = agency_staff()
 
     def job():
         return book_candidate(

@@ -5,12 +5,11 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from examens.audit import SYSTEM
 from examens.models import AuditEvent, Role
 from scheduling.exceptions import SchedulingError
 from scheduling.models import CalendarFeed
 from scheduling.services import create_calendar_feed, revoke_calendar_feed
-from tests.conftest import login_verified
+from tests.conftest import agency_staff, login_verified
 from tests.examens.factories import CentreFactory, MembershipFactory, UserFactory
 from tests.scheduling.factories import SessionFactory, planner_of
 
@@ -19,17 +18,17 @@ pytestmark = pytest.mark.django_db
 
 def test_feed_needs_exactly_one_owner():
     with pytest.raises(SchedulingError) as error:
-        create_calendar_feed(actor=SYSTEM)
+        create_calendar_feed(actor=agency_staff())
     assert error.value.field == "owner"
     with pytest.raises(SchedulingError):
-        create_calendar_feed(actor=SYSTEM, centre=CentreFactory(), user=UserFactory())
+        create_calendar_feed(actor=agency_staff(), centre=CentreFactory(), user=UserFactory())
     assert not CalendarFeed.objects.exists()
 
 
 def test_feed_keeps_only_the_digest_and_audits_without_the_secret():
     centre = CentreFactory()
 
-    feed = create_calendar_feed(actor=SYSTEM, centre=centre)
+    feed = create_calendar_feed(actor=agency_staff(), centre=centre)
 
     assert feed.token == hashlib.sha256(feed.secret.encode()).hexdigest()
     event = AuditEvent.objects.get(action="scheduling.calendar_feed.created")
@@ -39,7 +38,7 @@ def test_feed_keeps_only_the_digest_and_audits_without_the_secret():
 
 
 def test_a_new_feed_revokes_the_owners_previous_one():
-    user = UserFactory()
+    user = MembershipFactory(role="examiner").user
     first = create_calendar_feed(actor=user, user=user)
 
     second = create_calendar_feed(actor=user, user=user)
@@ -53,10 +52,10 @@ def test_a_new_feed_revokes_the_owners_previous_one():
 
 
 def test_revoking_is_idempotent_with_one_audit_event():
-    feed = create_calendar_feed(actor=SYSTEM, centre=CentreFactory())
+    feed = create_calendar_feed(actor=agency_staff(), centre=CentreFactory())
 
-    revoke_calendar_feed(feed, actor=SYSTEM)
-    again = revoke_calendar_feed(feed, actor=SYSTEM)
+    revoke_calendar_feed(feed, actor=agency_staff())
+    again = revoke_calendar_feed(feed, actor=agency_staff())
 
     assert again.revoked_at is not None
     assert AuditEvent.objects.filter(action="scheduling.calendar_feed.revoked").count() == 1
@@ -111,7 +110,7 @@ def test_planner_cannot_create_a_feed_for_another_organisations_centre(planner_c
 
 
 def test_planner_revokes_a_centre_feed(planner_client, session):
-    feed = create_calendar_feed(actor=SYSTEM, centre=session.centre)
+    feed = create_calendar_feed(actor=agency_staff(), centre=session.centre)
 
     response = planner_client.post(reverse("scheduling:feed-revoke", args=[feed.pk]))
 
@@ -126,7 +125,7 @@ def test_planner_revokes_a_centre_feed(planner_client, session):
 
 
 def test_revoking_someone_elses_feed_answers_404(planner_client):
-    feed = create_calendar_feed(actor=SYSTEM, centre=CentreFactory())
+    feed = create_calendar_feed(actor=agency_staff(), centre=CentreFactory())
 
     assert planner_client.post(reverse("scheduling:feed-revoke", args=[feed.pk])).status_code == 404
     assert planner_client.post(reverse("scheduling:feed-revoke", args=[999999])).status_code == 404

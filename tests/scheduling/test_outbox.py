@@ -20,8 +20,7 @@ from scheduling.services import book_candidate
 from scheduling.services.outbox import INVITATION_LEASE
 from scheduling.tasks import send_pending_invitations_task
 from tests.conftest import race, require_service
-from tests.examens.factories import UserFactory
-from tests.scheduling.factories import SessionFactory, candidate_for
+from tests.scheduling.factories import SessionFactory, candidate_for, planner_of
 
 
 @pytest.fixture
@@ -38,7 +37,9 @@ def outbox_mode():
 def _booking(email="c@x.nl") -> Booking:
     session = SessionFactory()
     return book_candidate(
-        session, actor=UserFactory(), candidate=candidate_for(session, email=email)
+        session,
+        actor=planner_of(session.centre.organisation),
+        candidate=candidate_for(session, email=email),
     )
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from examens.models import AuditEvent, ExamVersion, Role
 from scheduling.models import Booking, ExamSession, SessionStaff
 from scheduling.services import book_candidate
-from tests.conftest import login_verified
-from tests.examens.factories import AgencyFactory, MembershipFactory, UserFactory
+from tests.conftest import agency_staff, login_verified
+from tests.examens.factories import AgencyFactory, MembershipFactory
 from tests.scheduling.factories import (
     SessionFactory,
     candidate_for,
@@ -50,7 +50,7 @@ def stranger_client(client):
 
 
 def booked(session, **kwargs) -> Booking:
-    return book_candidate(session, actor=UserFactory(), candidate=candidate_for(session, **kwargs))
+    return book_candidate(session, actor=agency_staff(), candidate=candidate_for(session, **kwargs))
 
 
 def examiner_of(organisation):

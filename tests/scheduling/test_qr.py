@@ -11,8 +11,7 @@ from PIL import Image
 from scheduling import qr
 from scheduling.services import book_candidate
 from scheduling.services._common import new_reference
-from tests.conftest import login_verified
-from tests.examens.factories import UserFactory
+from tests.conftest import agency_staff, login_verified
 from tests.scheduling.factories import SessionFactory, candidate_for, planner_of
 
 REFERENCE = "EB-7KQ2-M9XD"
@@ -66,7 +65,7 @@ def test_invitation_carries_the_qr_png_of_the_reference_and_no_bsn(
     candidate = candidate_for(session, email="c@x.nl")
 
     with django_capture_on_commit_callbacks(execute=True):
-        booking = book_candidate(session, actor=UserFactory(), candidate=candidate)
+        booking = book_candidate(session, actor=agency_staff(), candidate=candidate)
 
     (message,) = mailoutbox
     (attachment,) = message.attachments
@@ -80,8 +79,8 @@ def test_invitation_carries_the_qr_png_of_the_reference_and_no_bsn(
 @pytest.mark.django_db
 def test_door_search_finds_the_booking_by_its_scanned_reference(client):
     session = SessionFactory()
-    booking = book_candidate(session, actor=UserFactory(), candidate=candidate_for(session))
-    book_candidate(session, actor=UserFactory(), candidate=candidate_for(session))
+    booking = book_candidate(session, actor=agency_staff(), candidate=candidate_for(session))
+    book_candidate(session, actor=agency_staff(), candidate=candidate_for(session))
     login_verified(client, planner_of(session.centre.organisation))
 
     response = client.get(reverse("scheduling:door", args=[session.pk]), {"q": booking.reference})

@@ -20,7 +20,8 @@ from scheduling.services import (
     publish_session,
     withdraw_exam_version,
 )
-from tests.examens.factories import CentreFactory, MembershipFactory, RoomFactory, UserFactory
+from tests.conftest import agency_staff
+from tests.examens.factories import CentreFactory, MembershipFactory, RoomFactory
 from tests.scheduling.factories import SessionFactory, agency_examiner, candidate_for, version
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def actor():
-    return UserFactory()
+    return agency_staff()
 
 
 def later(days=14, hour=9):

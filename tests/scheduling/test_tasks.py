@@ -14,7 +14,7 @@ from scheduling.tasks import (
     send_pending_invitations_task,
     send_reminders_task,
 )
-from tests.examens.factories import UserFactory
+from tests.conftest import agency_staff
 from tests.scheduling.factories import SessionFactory, candidate_for
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_close_booking_windows_twice_closes_once():
 def test_reminders_twice_send_one_mail(django_capture_on_commit_callbacks, mailoutbox):
     soon = SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=5))
     far = SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=20))
-    actor = UserFactory()
+    actor = agency_staff()
     booking = book_candidate(soon, actor=actor, candidate=candidate_for(soon, email="a@x.nl"))
     book_candidate(far, actor=actor, candidate=candidate_for(far, email="b@x.nl"))
     ExamSession.objects.filter(pk=soon.pk).update(
@@ -60,7 +60,7 @@ def test_invitation_is_bilingual_in_the_candidates_language_first(
     candidate = candidate_for(session, email="c@x.nl", preferred_language="en")
 
     with django_capture_on_commit_callbacks(execute=True):
-        book_candidate(session, actor=UserFactory(), candidate=candidate)
+        book_candidate(session, actor=agency_staff(), candidate=candidate)
 
     body = mailoutbox[0].body
     assert body.index("What to bring") < body.index("----------")
@@ -93,7 +93,7 @@ def test_a_booking_in_services_mode_leaves_its_invitation_to_the_outbox(
     session = SessionFactory()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         booking = book_candidate(
-            session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl")
+            session, actor=agency_staff(), candidate=candidate_for(session, email="c@x.nl")
         )
 
     assert callbacks == []  # nothing published on the booking request
@@ -108,7 +108,7 @@ def test_a_booking_in_services_mode_leaves_its_invitation_to_the_outbox(
 def test_the_outbox_run_twice_sends_each_invitation_once_and_only_to_booked_seats(
     outbox_mode, mailoutbox
 ):
-    actor = UserFactory()
+    actor = agency_staff()
     coming = SessionFactory()
     invited = book_candidate(coming, actor=actor, candidate=candidate_for(coming, email="a@x.nl"))
     book_candidate(coming, actor=actor, candidate=candidate_for(coming, email=""))
@@ -136,7 +136,7 @@ def test_a_failed_invitation_mail_stays_in_the_outbox(outbox_mode, mailoutbox, m
 
     session = SessionFactory()
     booking = book_candidate(
-        session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl")
+        session, actor=agency_staff(), candidate=candidate_for(session, email="c@x.nl")
     )
     original = EmailMessage.send
 
@@ -162,7 +162,7 @@ def test_two_outbox_runs_at_once_send_an_invitation_once(outbox_mode, mailoutbox
 
     require_service("PostgreSQL", connection.vendor == "postgresql")
     session = SessionFactory()
-    book_candidate(session, actor=UserFactory(), candidate=candidate_for(session, email="c@x.nl"))
+    book_candidate(session, actor=agency_staff(), candidate=candidate_for(session, email="c@x.nl"))
     original = EmailMessage.send
 
     def slow_send(self, *args, **kwargs):
@@ -187,7 +187,7 @@ def test_a_refused_address_does_not_hold_up_the_other_invitations(
 
     from scheduling.services.outbox import MAX_INVITATION_ATTEMPTS
 
-    actor = UserFactory()
+    actor = agency_staff()
     session = SessionFactory()
     refused = book_candidate(
         session, actor=actor, candidate=candidate_for(session, email="typo@exampel.nl")

@@ -6,11 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from examens.audit import SYSTEM
 from examens.models import Role
 from scheduling.models import Booking, CalendarFeed, ExamSession
 from scheduling.services import book_candidate, create_calendar_feed
-from tests.conftest import login_verified
+from tests.conftest import agency_staff, login_verified
 from tests.examens.factories import MembershipFactory, RoomFactory, UserFactory
 from tests.scheduling.factories import SessionFactory, candidate_for, planner_of, version
 
@@ -88,7 +87,7 @@ def test_week_view_query_count_does_not_grow_with_sessions(
 def test_session_page_query_count_does_not_grow_with_bookings(
     planner_client, session, django_assert_max_num_queries
 ):
-    actor = UserFactory()
+    actor = agency_staff()
     for _ in range(8):
         book_candidate(session, actor=actor, candidate=candidate_for(session))
 
@@ -166,7 +165,7 @@ def test_planner_cannot_plan_in_another_organisations_room(planner_client):
 
 
 def test_cancel_booking_and_session_through_the_pages(planner_client, session):
-    booking = book_candidate(session, actor=UserFactory(), candidate=candidate_for(session))
+    booking = book_candidate(session, actor=agency_staff(), candidate=candidate_for(session))
 
     planner_client.post(reverse("scheduling:booking-cancel", args=[booking.pk]), {"reason": ""})
     planner_client.post(
@@ -192,8 +191,8 @@ def test_waiting_list_page_adds_and_lists(planner_client, session):
 
 
 def test_door_finds_by_scanned_reference_and_checks_in(planner_client, session):
-    booking = book_candidate(session, actor=UserFactory(), candidate=candidate_for(session))
-    book_candidate(session, actor=UserFactory(), candidate=candidate_for(session))
+    booking = book_candidate(session, actor=agency_staff(), candidate=candidate_for(session))
+    book_candidate(session, actor=agency_staff(), candidate=candidate_for(session))
     ExamSession.objects.filter(pk=session.pk).update(starts_at=timezone.now())
     url = reverse("scheduling:door", args=[session.pk])
 
@@ -209,7 +208,7 @@ def test_door_finds_by_scanned_reference_and_checks_in(planner_client, session):
 
 
 def test_door_refuses_check_in_without_identity(planner_client, session):
-    booking = book_candidate(session, actor=UserFactory(), candidate=candidate_for(session))
+    booking = book_candidate(session, actor=agency_staff(), candidate=candidate_for(session))
     ExamSession.objects.filter(pk=session.pk).update(starts_at=timezone.now())
 
     response = planner_client.post(
@@ -222,7 +221,7 @@ def test_door_refuses_check_in_without_identity(planner_client, session):
 
 
 def test_calendar_feed_is_public_by_secret_and_404_when_revoked(client, session):
-    feed = create_calendar_feed(actor=SYSTEM, centre=session.centre)
+    feed = create_calendar_feed(actor=agency_staff(), centre=session.centre)
 
     response = client.get(reverse("scheduling:calendar-feed", args=[feed.secret]))
 
@@ -240,8 +239,9 @@ def test_examiner_feed_lists_assigned_sessions_without_candidate_names(client, s
     examiner = UserFactory()
     session.assignments.create(user=examiner, role="examiner")
     candidate = candidate_for(session)
-    book_candidate(session, actor=examiner, candidate=candidate)
-    feed = create_calendar_feed(actor=SYSTEM, user=examiner)
+    book_candidate(session, actor=agency_staff(), candidate=candidate)
+    MembershipFactory(user=examiner, organisation=session.centre.organisation, role="examiner")
+    feed = create_calendar_feed(actor=examiner, user=examiner)
 
     body = client.get(reverse("scheduling:calendar-feed", args=[feed.secret])).content
 

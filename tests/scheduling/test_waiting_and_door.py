@@ -22,7 +22,8 @@ from scheduling.services import (
     withdraw_from_waiting_list,
 )
 from scheduling.tasks import expire_offers_task
-from tests.examens.factories import UserFactory, component, route
+from tests.conftest import agency_staff
+from tests.examens.factories import component, route
 from tests.scheduling.factories import SessionFactory, candidate_for
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def committed():
 
 @pytest.fixture
 def actor():
-    return UserFactory()
+    return agency_staff()
 
 
 def offered_seat(actor, *, waiting=2):

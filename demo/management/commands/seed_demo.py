@@ -27,12 +27,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from demo import issuing, registry, results, sessions
 from demo.candidates import seed_candidates
 from demo.credentials import Credentials, known_credentials, random_credentials
+from demo.registry import usable_code
 from demo.world import TOTP_DEVICE_NAME
 from examens.models import Membership, User
 
@@ -157,12 +157,12 @@ class Command(BaseCommand):
             fresh = issued.get(username)
             if known:
                 password = known_credentials(username).password
-                secret, code = base64.b32encode(device.bin_key).decode(), _code_now(device)
+                secret, code = base64.b32encode(device.bin_key).decode(), usable_code(device)
             else:
                 password = fresh.password if fresh and fresh.password else unchanged
                 show_key = bool(fresh and fresh.totp_key)
                 secret = base64.b32encode(device.bin_key).decode() if show_key else unchanged
-                code = _code_now(device) if show_key else ""
+                code = usable_code(device) if show_key else ""
             rows.append(
                 (
                     username,
@@ -194,10 +194,3 @@ class Command(BaseCommand):
                     "Store them safely; they are not in any log."
                 )
             )
-
-
-def _code_now(device: TOTPDevice) -> str:
-    code = totp(
-        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
-    )
-    return f"{code:0{device.digits}d}"
