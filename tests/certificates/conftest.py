@@ -13,6 +13,7 @@ from examens.services import record_decision, withdraw_decision
 from grading.models import ExaminerQualification, Result
 from grading.services import correct_result, release_result, sign_off_component
 from grading.services.results import create_scored_draft
+from tests.conftest import fresh_factor
 from tests.examens.factories import (
     AgencyFactory,
     CandidateFactory,
@@ -45,7 +46,9 @@ class Grading:
         """One examiner per organisation, qualified for each component it is asked for."""
         user = self.examiners.get(organisation.pk)
         if user is None:
-            user = self.examiners[organisation.pk] = examiner(organisation, components=())
+            user = self.examiners[organisation.pk] = fresh_factor(
+                examiner(organisation, components=())
+            )
         today = timezone.localdate()
         ExaminerQualification.objects.get_or_create(
             user=user,
