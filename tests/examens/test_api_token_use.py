@@ -5,16 +5,19 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from examens.models import Role
 from examens.services import create_api_token, record_api_token_use
-from tests.examens.factories import OrganisationFactory, UserFactory
+from tests.examens.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 MINUTE = datetime.timedelta(minutes=1)
 
 
 def test_token_use_is_stamped_once_per_precision_window():
+    organisation = OrganisationFactory()
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
     token, _secret = create_api_token(
-        OrganisationFactory(), actor=UserFactory(), name="zaaksysteem", scopes=["candidates:read"]
+        organisation, actor=admin, name="zaaksysteem", scopes=["candidates:read"]
     )
     now = timezone.now()
 
