@@ -78,6 +78,11 @@ def _python(field: models.Field, value):
     return value
 
 
+def python_value(model: type[models.Model], name: str, value):
+    """One column's value as field `name` of `model` holds it (see _python)."""
+    return _python(model._meta.get_field(name), value)
+
+
 class Columns:
     """All concrete columns of `model` in a SELECT, and the loader that turns them back
     into an instance (`Model.from_db`, as the ORM's own rows)."""
