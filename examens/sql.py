@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.utils import timezone
@@ -47,13 +47,18 @@ GENESIS_HASH = "0" * 64
 M = TypeVar("M", bound=models.Model)
 
 
-def qn(name: str) -> str:
+def qn(name: str | None) -> str:
+    if not name:
+        raise ValueError("a table or column needs a name")
     return connection.ops.quote_name(name)
 
 
 def column(model: type[models.Model], name: str) -> str:
     """The quoted column of field `name` of `model`."""
-    return qn(model._meta.get_field(name).column)
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return qn(field.column)
 
 
 def table(model: type[models.Model]) -> str:
@@ -85,14 +90,17 @@ def _python(field: models.Field, value):
 
 def python_value(model: type[models.Model], name: str, value):
     """One column's value as field `name` of `model` holds it (see _python)."""
-    return _python(model._meta.get_field(name), value)
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return _python(field, value)
 
 
-class Columns:
+class Columns(Generic[M]):
     """All concrete columns of `model` in a SELECT, and the loader that turns them back
     into an instance (`Model.from_db`, as the ORM's own rows)."""
 
-    def __init__(self, model: type[models.Model], *, alias: str):
+    def __init__(self, model: type[M], *, alias: str):
         self.model = model
         self.alias = alias
         self.fields = list(model._meta.concrete_fields)
@@ -107,7 +115,7 @@ class Columns:
     def column(self, name: str) -> str:
         return f"{qn(self.alias)}.{column(self.model, name)}"
 
-    def load(self, row: Sequence, start: int = 0) -> models.Model | None:
+    def load(self, row: Sequence, start: int = 0) -> M | None:
         """The instance in `row[start:start + width]`; None when its primary key is NULL
         (the empty side of a LEFT JOIN)."""
         values = row[start : start + self.width]
@@ -117,7 +125,7 @@ class Columns:
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, python)
 
 
-def nulls(parts: Iterable[Columns]) -> str:
+def nulls(parts: Iterable[Columns[Any]]) -> str:
     """NULL in place of every column of `parts` (the other side of a UNION ALL)."""
     return ", ".join(["NULL"] * sum(part.width for part in parts))
 

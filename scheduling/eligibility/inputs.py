@@ -90,8 +90,9 @@ def _read(
     c, s, k, r, d = _PARTS
     first = next(row for row in rows if row[0] == 1)
     session = s.load(first, 1 + c.width)
-    if session is not None:
-        session.component = k.load(first, 1 + c.width + s.width)
+    component = k.load(first, 1 + c.width + s.width)
+    if session is not None and component is not None:
+        session.component = component
     at_decision = 1 + c.width + s.width + k.width + r.width
     decisions = [d.load(row, at_decision) for row in rows if row[0] == 1]
     inputs = Inputs(
@@ -104,7 +105,11 @@ def _read(
             key=lambda decision: (decision.decided_on, decision.pk),
             reverse=True,
         ),
-        bookings=[_BOOKING.load(row, at_decision + d.width) for row in rows if row[0] == 2],
+        bookings=[
+            booking
+            for row in rows
+            if row[0] == 2 and (booking := _BOOKING.load(row, at_decision + d.width)) is not None
+        ],
     )
     return c.load(first, 1), session, inputs
 
@@ -130,7 +135,7 @@ def read_for_booking(
     those to book_candidate for exactly this candidate, session and key, once."""
     candidate, session, inputs = _read(candidate_id, session_id, idempotency_key)
     if candidate is not None and session is not None:
-        session._booking_inputs = (candidate, idempotency_key, inputs)
+        session.__dict__["_booking_inputs"] = (candidate, idempotency_key, inputs)
     return candidate, session
 
 
