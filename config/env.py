@@ -35,11 +35,11 @@ def database_from_url(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use postgres://)")
     options: dict = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
-    # Prepared statements (psycopg 3) for the fixed SQL of the hot paths (examens.sql
-    # binds their parameters on the server): PostgreSQL parses and plans each once per
-    # connection, which halves its CPU per booking (bench/booking.py). 0 turns them
-    # off. Connections must be real sessions (direct, or a pooler in session mode):
-    # audit chains hold session advisory locks (docs/decisions/0006).
+    # psycopg 3 prepares only statements whose parameters are bound on the server; since
+    # decision 0007 nothing is (Django's default client-side binding everywhere), so this
+    # takes effect only with OPTIONS server_side_binding. 0 leaves it out. Connections
+    # must be real sessions (direct, or a pooler in session mode): audit chains hold
+    # session advisory locks (docs/decisions/0006).
     prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 5)
     if prepare_threshold > 0:
         options.setdefault("prepare_threshold", prepare_threshold)

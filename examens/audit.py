@@ -21,8 +21,7 @@ from . import sql
 from .models import AuditEvent, User
 from .privacy import mask_data
 
-GENESIS_HASH = "0" * 64
-_CHAIN_LOCK_ID = 0x6578616D  # "exam": with the chain number, the advisory lock claiming a chain
+GENESIS_HASH = sql.GENESIS_HASH
 
 
 class SystemActor:
@@ -103,48 +102,19 @@ def _owned_chain() -> _ChainState:
         return state
     chain = 0
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # The filter runs row by row under LIMIT 1: exactly one lock is taken.
-            cursor.execute(
-                "SELECT n FROM generate_series(0, %s) AS n "
-                "WHERE pg_try_advisory_lock(%s, n) LIMIT 1",
-                [settings.AUDIT_MAX_CHAINS - 1, _CHAIN_LOCK_ID],
-            )
-            row = cursor.fetchone()
-        if row is None:
+        claimed = sql.claim_chain(settings.AUDIT_MAX_CHAINS)
+        if claimed is None:
             raise RuntimeError(
                 f"all {settings.AUDIT_MAX_CHAINS} audit chains are claimed: "
                 "raise AUDIT_MAX_CHAINS above the number of database connections"
             )
-        chain = row[0]
+        chain = claimed
     state = _ChainState(connection.connection, chain)
     connection._audit_chain_state = state
     return state
 
 
-@sql.statement
-def _tail_sql() -> str:
-    table, chain, ident = sql.table(AuditEvent), sql.column(AuditEvent, "chain"), sql.qn("id")
-    return f"SELECT hash FROM {table} WHERE {chain} = %s ORDER BY {ident} DESC LIMIT 1"  # noqa: S608
-
-
-@sql.statement
-def _append_sql() -> str:
-    """INSERT an event only if its prev_hash is still the tail of its chain."""
-    columns, placeholders = sql.insert_columns(AuditEvent), sql.insert_placeholders(AuditEvent)
-    return (
-        f"INSERT INTO {sql.table(AuditEvent)} ({columns}) SELECT {placeholders} "  # noqa: S608
-        f"WHERE COALESCE(({_tail_sql()}), %s) = %s RETURNING {sql.qn('id')}"
-    )
-
-
-def _chain_tail(chain: int) -> str:
-    """The hash of the chain's last event (index auditevent_chain_tail), or the genesis hash."""
-    row = sql.execute(_tail_sql(), [chain]).fetchone()
-    return row[0] if row else GENESIS_HASH
-
-
-def _append(event: AuditEvent, state: _ChainState) -> None:
+def _append(event: AuditEvent, state: _ChainState) -> AuditEvent:
     """Link `event` to the tail of its chain and insert it, in one statement.
 
     The tail this connection appended last is used without reading it: the
@@ -156,7 +126,7 @@ def _append(event: AuditEvent, state: _ChainState) -> None:
     prev_hash = state.tail
     for _attempt in range(2):
         if prev_hash is None:
-            prev_hash = _chain_tail(state.chain)
+            prev_hash = sql.chain_tail(state.chain)
         event.prev_hash = prev_hash
         event.hash = compute_hash(
             chain=event.chain,
@@ -168,12 +138,10 @@ def _append(event: AuditEvent, state: _ChainState) -> None:
             object_id=event.object_id,
             data=event.data,
         )
-        params = [*sql.insert_params(event), state.chain, GENESIS_HASH, prev_hash]
-        row = sql.execute(_append_sql(), params).fetchone()
-        if row is not None:
-            sql.mark_saved(event, row[0])
-            state.tail = event.hash
-            return
+        stored = sql.append_event(event, tail=prev_hash)
+        if stored is not None:
+            state.tail = stored.hash
+            return stored
         prev_hash = None
     raise RuntimeError(f"audit chain {state.chain} moved while this connection owned it")
 
@@ -218,8 +186,7 @@ def record_event(
         data=clean,
         chain=state.chain,
     )
-    _append(event, state)
-    return event
+    return _append(event, state)
 
 
 @dataclass(frozen=True)

@@ -1,190 +1,226 @@
-"""Fixed SQL for the few hot paths, still driven by the models' metadata.
+"""The project's hand-written SQL: the few statements the ORM cannot say.
 
-The ORM builds and compiles every query anew on each call: about half a
-millisecond of CPU per statement on our machines, which was most of the cost
-of a booking (bench/booking.py, docs/decisions/0006). The booking path
-therefore runs fixed SQL whose table and column names come from the models'
-`_meta`, and turns rows into model instances with the same converters the ORM
-applies (so dates, JSON and booleans come back alike on SQLite and
-PostgreSQL). Everything that is not a measured hot path uses the ORM.
+Boundary. Everything reads and writes through the ORM, except these statements
+(docs/decisions/0007 records why each one is here and what the ORM version
+cost on bench/booking.py):
 
-    columns = Columns(Booking, alias="b")
-    @statement
-    def booking_sql() -> str:
-        return f"SELECT {columns} FROM {table(Booking)} b WHERE b.id = %s"
+- `take_one`: `UPDATE ... SET n = n + 1 WHERE id = %s AND n + held < limit
+  RETURNING *`, the booking's seat. The database locks the row, re-checks
+  the condition on its newest version and writes, in one statement; the
+  ORM's `update()` returns a count, not the locked row, so it would need a
+  second statement to read it back (and a third to lock it when full).
+- The audit chain (`examens.audit`): claiming a chain with a session
+  advisory lock (`claim_chain`), reading its tail (`chain_tail`), and the
+  conditional append `INSERT ... SELECT ... WHERE <tail> = %s RETURNING id`
+  (`append_event`), which inserts nothing when the tail has moved. The ORM
+  has no INSERT ... SELECT and no advisory locks.
+- Two reads on the booking's path, written next to the models they name (examens
+  may not import the higher apps): everything the booking rules read, in one
+  UNION ALL (`scheduling/eligibility/inputs.py`), and grading's "already passed"
+  rule (`grading/eligibility.py`). The ORM can say both, in five statements and
+  one; the measurement showed the 0.5x booking target needs them fixed.
 
-    booking = columns.load(execute(booking_sql(), [pk]).fetchone())
-
-Build each statement's text once per process with `@statement`, and run it
-with `execute()`, which reuses one cursor per connection. `insert()`
-writes one instance in one statement (without save()'s machinery and without
-model signals: use it only where no receiver listens).
+Rules for what is here: table and column names come from the models' public
+`_meta` API, values are prepared by the fields' public `pre_save` and
+`get_db_prep_save`, statements run on Django's own cursor
+(`connection.cursor()`, so they are logged, counted and wrapped like the
+ORM's), and rows come back as instances through `Model.objects.raw()` or
+`Model.from_db()`, never through backend internals. A new statement belongs
+here only when the ORM cannot express it or a measurement on
+bench/booking.py shows the target needs it; record the reason in
+docs/decisions.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.backends.utils import CursorWrapper
+from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.utils import timezone
 
+from .models import AuditEvent
 
-def statement(build: Callable[..., str]) -> Callable[..., str]:
-    """Cache the SQL text `build(*args)` returns: statements are written once per
-    process, not on every call (a process talks to one database, `default`)."""
-    return functools.cache(build)
-
-
-def execute(query: str, params: Sequence) -> CursorWrapper:
-    """Run `query` on a cursor kept for this connection and return that cursor.
-
-    Opening a cursor costs about as much as a prepared statement's round trip,
-    so the hot path reuses one: a new one when the connection was reopened or
-    started or stopped logging queries (tests count them). On PostgreSQL it
-    binds parameters on the server, so that psycopg prepares each of these
-    fixed statements once per connection (`prepare_threshold`); the ORM keeps
-    Django's client-side binding, which has no 65,535-parameter limit for bulk
-    work. Read the rows before the next call."""
-    connection.ensure_connection()
-    key = (connection.connection, connection.queries_logged)
-    kept = getattr(connection, "_examens_sql_cursor", None)
-    if kept is None or kept[0] != key:
-        kept = (key, _new_cursor())
-        connection._examens_sql_cursor = kept
-    cursor = kept[1]
-    cursor.execute(query, params)
-    return cursor
+GENESIS_HASH = "0" * 64
+M = TypeVar("M", bound=models.Model)
 
 
-def _new_cursor() -> CursorWrapper:
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    raw = ServerBindingCursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
-
-
-def qn(name: str) -> str:
+def qn(name: str | None) -> str:
+    if not name:
+        raise ValueError("a table or column needs a name")
     return connection.ops.quote_name(name)
+
+
+def column(model: type[models.Model], name: str) -> str:
+    """The quoted column of field `name` of `model`."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return qn(field.column)
 
 
 def table(model: type[models.Model]) -> str:
     return qn(model._meta.db_table)
 
 
-def column(model: type[models.Model], name: str, alias: str | None = None) -> str:
-    """The quoted column of field `name`, qualified with `alias` when given."""
-    quoted = qn(model._meta.get_field(name).column)
-    return f"{qn(alias)}.{quoted}" if alias else quoted
+def fetch_all(query: str, params: Sequence) -> list[tuple]:
+    """Run one fixed statement on Django's cursor and return its rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
 
 
-class Columns:
-    """The columns of `model` in a SELECT (all concrete fields, or `fields` plus the
-    primary key), and the loader that turns them back into an instance."""
+def _python(field: models.Field, value):
+    """A column's value as the field's Python value, through the fields' public API:
+    `from_db_value` where the field has one (JSON), then `to_python` (dates, booleans
+    and decimals that SQLite returns as text or integers). A naive datetime is UTC: so
+    both backends store it with USE_TZ."""
+    if value is None:
+        return None
+    from_db_value = getattr(field, "from_db_value", None)
+    if from_db_value is not None:
+        value = from_db_value(value, None, connection)
+    value = field.to_python(value)
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
 
-    def __init__(
-        self,
-        model: type[models.Model],
-        fields: Iterable[str] | None = None,
-        *,
-        alias: str | None = None,
-    ):
-        meta = model._meta
-        if fields is None:
-            chosen = list(meta.concrete_fields)
-        else:
-            chosen = [meta.pk, *(meta.get_field(name) for name in fields if name != meta.pk.name)]
+
+def python_value(model: type[models.Model], name: str, value):
+    """One column's value as field `name` of `model` holds it (see _python)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return _python(field, value)
+
+
+class Columns(Generic[M]):
+    """All concrete columns of `model` in a SELECT, and the loader that turns them back
+    into an instance (`Model.from_db`, as the ORM's own rows)."""
+
+    def __init__(self, model: type[M], *, alias: str):
         self.model = model
-        self.fields = chosen
-        self.alias = alias or meta.db_table
-        self.attnames = [field.attname for field in chosen]
-        self.width = len(chosen)
-        self._converters: list | None = None
+        self.alias = alias
+        self.fields = list(model._meta.concrete_fields)
+        self.attnames = [field.attname for field in self.fields]
+        self.width = len(self.fields)
+        self.pk_index = self.fields.index(model._meta.pk)
 
     def __str__(self) -> str:
         prefix = qn(self.alias)
         return ", ".join(f"{prefix}.{qn(field.column)}" for field in self.fields)
 
-    def _converters_for_connection(self) -> list:
-        """(index, converters, expression) for each column that needs converting, as the
-        ORM's SQLCompiler.get_converters() finds them; found once per process."""
-        if self._converters is None:
-            found = []
-            for index, field in enumerate(self.fields):
-                col = field.get_col(self.alias)
-                converters = connection.ops.get_db_converters(col) + col.get_db_converters(
-                    connection
-                )
-                if converters:
-                    found.append((index, converters, col))
-            self._converters = found
-        return self._converters
+    def column(self, name: str) -> str:
+        return f"{qn(self.alias)}.{column(self.model, name)}"
 
-    def load(self, row: Sequence, start: int = 0) -> models.Model | None:
+    def load(self, row: Sequence, start: int = 0) -> M | None:
         """The instance in `row[start:start + width]`; None when its primary key is NULL
         (the empty side of a LEFT JOIN)."""
-        values = list(row[start : start + self.width])
-        if values[0] is None:
+        values = row[start : start + self.width]
+        if values[self.pk_index] is None:
             return None
-        converters = self._converters_for_connection()
-        if converters:
-            db = connections[DEFAULT_DB_ALIAS]
-            for index, functions, col in converters:
-                value = values[index]
-                for function in functions:
-                    value = function(value, col, db)
-                values[index] = value
-        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
+        python = [_python(field, value) for field, value in zip(self.fields, values, strict=True)]
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, python)
 
 
-def _insert_fields(model: type[models.Model]) -> list[models.Field]:
-    """The concrete fields an INSERT writes: all but an automatic primary key."""
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if not (field.primary_key and isinstance(field, models.AutoField))
-    ]
+def nulls(parts: Iterable[Columns[Any]]) -> str:
+    """NULL in place of every column of `parts` (the other side of a UNION ALL)."""
+    return ", ".join(["NULL"] * sum(part.width for part in parts))
 
 
-@statement
-def insert_columns(model: type[models.Model]) -> str:
-    """The quoted column list of an INSERT of `model` (the order of insert_params)."""
-    return ", ".join(qn(field.column) for field in _insert_fields(model))
+# --- The seat: one conditional UPDATE ... RETURNING -------------------------------------
 
 
-@statement
-def insert_placeholders(model: type[models.Model]) -> str:
-    return ", ".join(["%s"] * len(_insert_fields(model)))
-
-
-def insert_params(instance: models.Model) -> list:
-    """The values to INSERT `instance`, prepared as save() prepares them (auto_now_add
-    included), in the order of insert_columns."""
-    return [
-        field.get_db_prep_save(field.pre_save(instance, True), connection)
-        for field in _insert_fields(type(instance))
-    ]
-
-
-def mark_saved(instance: models.Model, pk) -> None:
-    instance.pk = pk
-    instance._state.adding = False
-    instance._state.db = DEFAULT_DB_ALIAS
-
-
-@statement
-def _insert_sql(model: type[models.Model]) -> str:
+@functools.cache
+def _take_one_sql(model: type[models.Model], count: str, held: str, limit: str) -> str:
+    n, h, cap = column(model, count), column(model, held), column(model, limit)
+    names = ", ".join(qn(field.column) for field in model._meta.concrete_fields)
     return (
-        f"INSERT INTO {table(model)} ({insert_columns(model)}) "  # noqa: S608
-        f"VALUES ({insert_placeholders(model)}) RETURNING {qn(model._meta.pk.column)}"
+        f"UPDATE {table(model)} SET {n} = {n} + 1 "  # noqa: S608 - names from _meta
+        f"WHERE {qn(model._meta.pk.column)} = %s AND {n} + {h} < {cap} RETURNING {names}"
     )
 
 
-def insert(instance: models.Model) -> None:
-    """INSERT `instance` in one statement and set its primary key (no signals)."""
-    cursor = execute(_insert_sql(type(instance)), insert_params(instance))
-    mark_saved(instance, cursor.fetchone()[0])
+def take_one(model: type[M], pk: int, *, count: str, held: str, limit: str) -> M | None:
+    """Add one to `count` of row `pk` while `count + held < limit`, in one statement.
+
+    Returns the updated row, locked until the transaction ends; None (nothing
+    written) when no room was left. The database re-evaluates the condition on
+    the newest row version after waiting for any other writer, so the check
+    and the write cannot be separated by another transaction.
+    """
+    rows = list(model._default_manager.raw(_take_one_sql(model, count, held, limit), [pk]))
+    return rows[0] if rows else None
+
+
+# --- The audit chain ---------------------------------------------------------------------
+
+# "exam": with the chain number, the advisory lock that claims a chain.
+CHAIN_LOCK_ID = 0x6578616D
+
+
+def claim_chain(max_chains: int) -> int | None:
+    """Claim the lowest free audit chain number for this PostgreSQL session (a session
+    advisory lock, held until the connection closes); None when all are claimed."""
+    with connection.cursor() as cursor:
+        # The filter runs row by row under LIMIT 1: exactly one lock is taken.
+        cursor.execute(
+            "SELECT n FROM generate_series(0, %s) AS n WHERE pg_try_advisory_lock(%s, n) LIMIT 1",
+            [max_chains - 1, CHAIN_LOCK_ID],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _event_fields() -> list[models.Field]:
+    """The columns an append writes: all but the automatic primary key."""
+    return [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _tail_sql() -> str:
+    chain, pk = column(AuditEvent, "chain"), qn(AuditEvent._meta.pk.column)
+    return (
+        f"SELECT {column(AuditEvent, 'hash')} FROM {table(AuditEvent)} "  # noqa: S608
+        f"WHERE {chain} = %s ORDER BY {pk} DESC LIMIT 1"
+    )
+
+
+@functools.cache
+def _append_sql() -> str:
+    fields = _event_fields()
+    names = ", ".join(qn(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return (
+        f"INSERT INTO {table(AuditEvent)} ({names}) SELECT {placeholders} "  # noqa: S608
+        f"WHERE COALESCE(({_tail_sql()}), %s) = %s RETURNING {qn(AuditEvent._meta.pk.column)}"
+    )
+
+
+def chain_tail(chain: int) -> str:
+    """The hash of the chain's last event (index auditevent_chain_tail), or the genesis
+    hash for an empty chain."""
+    with connection.cursor() as cursor:
+        cursor.execute(_tail_sql(), [chain])
+        row = cursor.fetchone()
+    return row[0] if row else GENESIS_HASH
+
+
+def append_event(event: AuditEvent, *, tail: str) -> AuditEvent | None:
+    """INSERT `event` only if `tail` is still the last hash of `event.chain`.
+
+    Returns the stored event (as loaded from the database: primary key set,
+    no longer adding), or None, with nothing written, when the tail has moved.
+    """
+    fields = _event_fields()
+    values = [field.get_db_prep_save(field.pre_save(event, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_append_sql(), [*values, event.chain, GENESIS_HASH, tail])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    names = [AuditEvent._meta.pk.attname, *(field.attname for field in fields)]
+    stored = [row[0], *(getattr(event, field.attname) for field in fields)]
+    return AuditEvent.from_db(DEFAULT_DB_ALIAS, names, stored)

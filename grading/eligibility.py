@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.utils.translation import gettext as _
 
 from examens import sql
@@ -19,30 +21,26 @@ def _levels_at_least(required: str) -> tuple[str, ...] | None:
     return LEVEL_ORDER[LEVEL_ORDER.index(required) :]
 
 
-_SAT_ON = sql.Columns(Result, ["sat_on"], alias="r")
-
-
-@sql.statement
+@functools.cache
 def _first_pass_sql(level_count: int) -> str:
-    r = _SAT_ON
+    column = functools.partial(sql.column, Result)
     outcomes = ", ".join(["%s"] * len(Result.PASSING_OUTCOMES))
     query = (
-        f"SELECT {r} FROM {sql.table(Result)} r "  # noqa: S608
-        f"WHERE {sql.column(Result, 'candidate', 'r')} = %s "
-        f"AND {sql.column(Result, 'component', 'r')} = %s "
-        f"AND {sql.column(Result, 'is_current', 'r')} = %s "
-        f"AND {sql.column(Result, 'status', 'r')} = %s "
-        f"AND {sql.column(Result, 'outcome', 'r')} IN ({outcomes})"
+        f"SELECT {column('sat_on')} FROM {sql.table(Result)} "  # noqa: S608
+        f"WHERE {column('candidate')} = %s AND {column('component')} = %s "
+        f"AND {column('is_current')} = %s AND {column('status')} = %s "
+        f"AND {column('outcome')} IN ({outcomes})"
     )
     if level_count:
-        levels = ", ".join(["%s"] * level_count)
-        query += f" AND {sql.column(Result, 'level', 'r')} IN ({levels})"
+        query += f" AND {column('level')} IN ({', '.join(['%s'] * level_count)})"
     return query + " LIMIT 1"
 
 
 def _first_pass(candidate_id: int, component_id: int, levels: tuple[str, ...] | None):
-    """The day of a released, current passing result at one of `levels` (any when None):
-    one statement on the booking's hot path (examens.sql), the ORM query
+    """The day of a released, current passing result at one of `levels` (any when None).
+
+    One fixed statement on the booking's path (docs/decisions/0007 measured the ORM's
+    version of it alone at a lower ratio); the ORM query it stands for:
 
         Result.objects.filter(candidate_id=..., component_id=..., is_current=True,
             status=RELEASED, outcome__in=PASSING_OUTCOMES, level__in=levels)
@@ -50,8 +48,8 @@ def _first_pass(candidate_id: int, component_id: int, levels: tuple[str, ...] | 
     params = [candidate_id, component_id, True, Result.Status.RELEASED]
     params.extend(Result.PASSING_OUTCOMES)
     params.extend(levels or ())
-    row = sql.execute(_first_pass_sql(len(levels or ())), params).fetchone()
-    return _SAT_ON.load(row).sat_on if row else None
+    rows = sql.fetch_all(_first_pass_sql(len(levels or ())), params)
+    return sql.python_value(Result, "sat_on", rows[0][0]) if rows else None
 
 
 def refuse_when_passed(ctx: EligibilityContext) -> BookingRefused | None:

@@ -262,18 +262,14 @@ class BookingCreateView(APIView):
         body.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip()[:200]
         scoped_key = _scoped_key(request, key) if key else None
-        inputs = eligibility.load_inputs(
+        # One statement reads both and what the rules read about them (decision 0007).
+        candidate, session = eligibility.read_for_booking(
             body.validated_data["candidate"], body.validated_data["session"], scoped_key
         )
-        candidate = inputs.candidate
-        if candidate is None or inputs.session is None or not _may_book_for(request, candidate):
+        if candidate is None or session is None or not _may_book_for(request, candidate):
             raise Http404
         booking = services.book_candidate(
-            inputs.session,
-            actor=_actor(request),
-            candidate=candidate,
-            idempotency_key=scoped_key,
-            inputs=inputs,
+            session, actor=_actor(request), candidate=candidate, idempotency_key=scoped_key
         )
         code = status.HTTP_200_OK if booking.replayed else status.HTTP_201_CREATED
         return Response(booking_payload(booking), status=code)

@@ -25,7 +25,7 @@ from grading.services import correct_result, release_session_results, sign_off_c
 from grading.services.imports import import_machine_scores
 from grading.services.ratings import grant_qualification
 from scheduling.models import Booking, ExamSession
-from scheduling.services.bookings import book_candidate
+from scheduling.services.book import book_candidate
 from scheduling.services.door import check_in_booking
 from scheduling.services.sessions import create_session, mark_session_held, publish_session
 from tests.conftest import fresh_factor, login_verified

@@ -3,8 +3,8 @@
 Grown into a package (shared/style.md): sessions, bookings, waiting list, door, feeds.
 """
 
+from .book import book_candidate
 from .bookings import (
-    book_candidate,
     cancel_booking,
     mark_no_show,
     reschedule_booking,

@@ -44,28 +44,14 @@ def take_seat(session: ExamSession) -> ExamSession | None:
     `session` is reused (reference data). The caller's transaction must end
     in a rollback if it refuses the booking after all.
     """
-    rows = sql.execute(_take_seat_sql(), [session.pk]).fetchall()
-    if not rows:
+    locked = sql.take_one(
+        ExamSession, session.pk, count="booked_count", held="held_count", limit="capacity"
+    )
+    if locked is None:
         return None
-    locked = _SESSION.load(rows[0])
     if locked.component_id == session.component_id and ExamSession.component.is_cached(session):
         locked.component = session.component
     return locked
-
-
-_SESSION = sql.Columns(ExamSession)
-
-
-@sql.statement
-def _take_seat_sql() -> str:
-    booked, held, capacity = (
-        sql.column(ExamSession, name) for name in ("booked_count", "held_count", "capacity")
-    )
-    return (
-        f"UPDATE {sql.table(ExamSession)} SET {booked} = {booked} + 1 "  # noqa: S608
-        f"WHERE {sql.column(ExamSession, 'id')} = %s AND {booked} + {held} < {capacity} "
-        f"RETURNING {_SESSION}"
-    )
 
 
 def lock_sessions(*session_ids: int) -> dict[int, ExamSession]:

@@ -29,7 +29,7 @@ from ..models import Booking, ExamSession, SessionStaff, WaitingListEntry
 from ..selectors import LIVE_STATUSES, policy_for
 from ._common import lock_session, lock_sessions
 from ._common import now as _now
-from .bookings import book_locked
+from .book import book_locked
 
 # What a room must offer for each accommodation a session claims to serve.
 ROOM_FEATURE_FOR = {

@@ -14,7 +14,7 @@ from ..exceptions import SchedulingError
 from ..models import Booking, ExamSession, WaitingListEntry
 from ._common import lock_session
 from ._common import now as _now
-from .bookings import book_locked
+from .book import book_locked
 from .offers import offer_freed_seat
 
 ACTIVE = (WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED)

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from examens.audit import _CHAIN_LOCK_ID, SYSTEM, _ChainState, record_event, verify_chain
+from examens.audit import SYSTEM, _ChainState, record_event, verify_chain
 from examens.models import AuditEvent, Component
 from examens.privacy import MaskBsnLogFilter, mask_bsn, mask_data
+from examens.sql import CHAIN_LOCK_ID
 from tests.conftest import require_service
 from tests.examens.factories import CandidateFactory, UserFactory, make_bsn
 
@@ -202,7 +203,7 @@ def advisory_chains_held(cursor) -> list[int]:
     cursor.execute(
         "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
         "AND pid = pg_backend_pid() AND granted ORDER BY objid",
-        [_CHAIN_LOCK_ID],
+        [CHAIN_LOCK_ID],
     )
     return [row[0] for row in cursor.fetchall()]
 

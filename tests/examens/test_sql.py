@@ -1,35 +1,47 @@
-"""examens.sql: fixed SQL must give exactly what the ORM gives, on SQLite and PostgreSQL."""
+"""examens.sql: the fixed statements give exactly what the ORM gives, on SQLite and PostgreSQL,
+and hand-written SQL stays inside its boundary."""
 
+import ast
 import datetime
+from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from examens import sql
+from examens.audit import SYSTEM, record_event
 from examens.models import AuditEvent, Candidate, Decision, RouteRequirement
 from scheduling import services
+from scheduling.eligibility import (
+    build_context,
+    inputs_for_booking,
+    load_inputs,
+    read_for_booking,
+)
 from scheduling.models import Booking, ExamSession
 from tests.conftest import agency_staff
-from tests.examens.factories import CandidateFactory, UserFactory, component
+from tests.examens.factories import CandidateFactory, OrganisationFactory, UserFactory, component
 from tests.scheduling.factories import SessionFactory, candidate_for
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def fetch_one(columns: sql.Columns, model, pk):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM {sql.table(model)} {sql.qn(columns.alias)} "  # noqa: S608
-            f"WHERE {sql.column(model, 'id', columns.alias)} = %s",
-            [pk],
-        )
-        return columns.load(cursor.fetchone())
+    rows = sql.fetch_all(
+        f"SELECT {columns} FROM {sql.table(model)} {sql.qn(columns.alias)} "  # noqa: S608
+        f"WHERE {columns.column('id')} = %s",
+        [pk],
+    )
+    return columns.load(rows[0])
 
 
-def field_values(instance, names=None):
-    names = names or [field.attname for field in instance._meta.concrete_fields]
-    return {name: getattr(instance, name) for name in names}
+def field_values(instance):
+    return {
+        field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields
+    }
 
 
 def a_booking() -> Booking:
@@ -38,19 +50,26 @@ def a_booking() -> Booking:
     return services.book_candidate(session, actor=agency_staff(), candidate=candidate)
 
 
-@pytest.mark.parametrize("alias", [None, "x"])
+def a_decision(candidate, **fields) -> Decision:
+    return Decision.objects.create(
+        candidate=candidate,
+        ground="medical",
+        decided_by=UserFactory(),
+        decided_for=OrganisationFactory(),
+        **fields,
+    )
+
+
+@pytest.mark.parametrize("alias", ["t", "x"])
 def test_loaded_rows_equal_the_orm_for_every_field_type(alias):
     """Dates, aware datetimes, JSON lists, booleans, nullable keys and choices."""
     booking = a_booking()
-    Decision.objects.create(
-        candidate=booking.candidate,
+    a_decision(
+        booking.candidate,
         kind=Decision.Kind.ACCOMMODATION,
-        ground="medical",
         needs=["extended_time"],
         extra_minutes=15,
         decided_on=datetime.date(2026, 3, 2),
-        decided_by=UserFactory(),
-        decided_for=booking.candidate.municipality,
     )
     for model, pk in [
         (Booking, booking.pk),
@@ -61,139 +80,199 @@ def test_loaded_rows_equal_the_orm_for_every_field_type(alias):
     ]:
         loaded = fetch_one(sql.Columns(model, alias=alias), model, pk)
         assert field_values(loaded) == field_values(model.objects.get(pk=pk)), model
-        assert loaded._state.adding is False
-
-
-def test_a_subset_of_columns_loads_those_fields_and_defers_the_rest():
-    booking = a_booking()
-    columns = sql.Columns(Booking, ["status", "counts_as_attempt"], alias="b")
-    loaded = fetch_one(columns, Booking, booking.pk)
-    assert (loaded.pk, loaded.status, loaded.counts_as_attempt) == (
-        booking.pk,
-        "booked",
-        True,
-    )
-    assert loaded.get_deferred_fields() >= {"reference", "session_id"}
+        assert loaded == model.objects.get(pk=pk)
 
 
 def test_the_empty_side_of_a_left_join_loads_as_none():
-    assert sql.Columns(Booking).load([None] * sql.Columns(Booking).width) is None
+    columns = sql.Columns(Booking, alias="b")
+    assert columns.load([None] * columns.width) is None
 
 
-def test_insert_writes_every_field_like_save_and_fills_auto_now_add():
-    session = SessionFactory()
-    candidate = candidate_for(session)
-    before = timezone.now()
-    booking = Booking(
-        session=session,
-        candidate=candidate,
-        component=component("LEZ"),
-        level="B1",
-        status=Booking.Status.BOOKED,
-        attempt_number=2,
-        payer=Booking.Payer.MUNICIPALITY,
-        fee_cents=5000,
-        slot_minutes=80,
-        accommodations=["extended_time"],
-        outside_term=True,
-        reference="EB-TEST-0001",
-        status_changed_at=before,
-    )
-    sql.insert(booking)
-    assert booking.pk is not None
-    assert booking._state.adding is False
-    assert booking.created_at >= before
-    stored = Booking.objects.get(pk=booking.pk)
-    assert field_values(stored) == field_values(booking)
+def test_take_one_counts_a_seat_and_returns_the_row_the_orm_reads():
+    session = SessionFactory(capacity=2, held_count=1)
+    with transaction.atomic():
+        taken = sql.take_one(
+            ExamSession, session.pk, count="booked_count", held="held_count", limit="capacity"
+        )
+    stored = ExamSession.objects.get(pk=session.pk)
+    assert stored.booked_count == 1
+    assert field_values(taken) == field_values(stored)
+
+    with transaction.atomic():
+        full = sql.take_one(
+            ExamSession, session.pk, count="booked_count", held="held_count", limit="capacity"
+        )
+    assert full is None
+    assert ExamSession.objects.get(pk=session.pk).booked_count == 1
 
 
-def test_booking_inputs_are_read_together_and_absent_ones_are_none():
-    from scheduling.eligibility import load_inputs
-    from tests.examens.factories import OrganisationFactory
+def test_an_appended_event_is_returned_as_the_orm_reads_it():
+    with transaction.atomic():
+        event = record_event(SYSTEM, "test.appended", data={"when": "now", "n": 1})
+    stored = AuditEvent.objects.get()
+    assert event.pk == stored.pk
+    assert field_values(event) == field_values(stored)
+    assert event._state.adding is False  # saved: a later save() would update, not insert
 
+
+def test_an_append_with_a_stale_tail_writes_nothing():
+    with transaction.atomic():
+        first = record_event(SYSTEM, "test.first")
+        stale = AuditEvent(
+            created_at=timezone.now(),
+            actor_label="system:test",
+            action="test.stale",
+            chain=first.chain,
+            prev_hash=sql.GENESIS_HASH,
+            hash="f" * 64,
+            data={},
+        )
+        assert sql.append_event(stale, tail=sql.GENESIS_HASH) is None
+        assert sql.chain_tail(first.chain) == first.hash
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["test.first"]
+
+
+def test_booking_inputs_equal_the_orm_and_are_read_in_one_statement(
+    django_assert_num_queries,
+):
     session = SessionFactory()
     candidate = CandidateFactory()
-    decided = {"decided_by": UserFactory(), "decided_for": OrganisationFactory()}
-    older = Decision.objects.create(
-        candidate=candidate,
+    older = a_decision(
+        candidate,
         kind=Decision.Kind.EXEMPTION,
-        ground="medical",
         component=component("KNM"),
         decided_on=datetime.date(2026, 1, 5),
-        **decided,
     )
-    newer = Decision.objects.create(
-        candidate=candidate,
+    newer = a_decision(
+        candidate,
         kind=Decision.Kind.STEP_DOWN,
-        ground="medical",
         component=session.component,
         level="A2",
         decided_on=datetime.date(2026, 2, 5),
-        **decided,
     )
-    Decision.objects.create(
-        candidate=candidate,
+    a_decision(
+        candidate,
         kind=Decision.Kind.EXEMPTION,
-        ground="medical",
         decided_on=datetime.date(2026, 3, 5),
         withdrawn_at=timezone.now(),
-        **decided,
     )
-
     earlier = services.book_candidate(
         session, actor=agency_staff(), candidate=candidate, idempotency_key="k1"
     )
     other_candidates_key = a_booking()
     Booking.objects.filter(pk=other_candidates_key.pk).update(idempotency_key="k2")
 
-    inputs = load_inputs(candidate.pk, session.pk, "k2")
+    with django_assert_num_queries(1):
+        inputs = load_inputs(candidate, session, "k2")
 
-    assert field_values(inputs.candidate) == field_values(candidate)
-    assert field_values(inputs.session) == field_values(ExamSession.objects.get(pk=session.pk))
-    assert inputs.session.component.code == session.component.code
     expected = RouteRequirement.objects.get(route=candidate.route, component=session.component_id)
     assert field_values(inputs.requirement) == field_values(expected)
-    assert inputs.decisions == [newer, older]  # Decision's ordering, live ones only
-    assert list(Decision.objects.filter(withdrawn_at__isnull=True)) == [newer, older]
+    live = Decision.objects.filter(candidate=candidate, withdrawn_at__isnull=True)
+    assert inputs.decisions == list(live) == [newer, older]  # Decision's ordering
+    assert [field_values(d) for d in inputs.decisions] == [field_values(d) for d in live]
     assert sorted(booking.pk for booking in inputs.bookings) == sorted(
         [earlier.pk, other_candidates_key.pk]
     )
     loaded = next(booking for booking in inputs.bookings if booking.pk == earlier.pk)
     assert field_values(loaded) == field_values(Booking.objects.get(pk=earlier.pk))
-    assert load_inputs(candidate.pk, session.pk).bookings == [loaded]
-    assert load_inputs(candidate.pk + 1000, session.pk).candidate is None
-    assert load_inputs(candidate.pk, session.pk + 1000).session is None
-    assert load_inputs(CandidateFactory().pk, session.pk).decisions == []
+    assert load_inputs(candidate, session).bookings == [loaded]
+    assert load_inputs(CandidateFactory(), session).decisions == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_execute_reuses_a_cursor_until_the_connection_or_query_logging_changes():
-    from django.test.utils import CaptureQueriesContext
+def test_inputs_read_for_another_candidate_or_session_are_refused():
+    session = SessionFactory()
+    candidate = candidate_for(session)
+    inputs = load_inputs(candidate, session)
+    assert build_context(candidate, session, inputs=inputs).requirement is not None
+    with pytest.raises(ValueError, match="inputs read for"):
+        build_context(candidate_for(session), session, inputs=inputs)
+    other_session = SessionFactory(component=component("KNM"))
+    with pytest.raises(ValueError, match="inputs read for"):
+        build_context(candidate, other_session, inputs=inputs)
 
-    first = sql.execute("SELECT 1", [])
-    assert first.fetchone()[0] == 1
-    assert sql.execute("SELECT 2", []) is first
 
-    with CaptureQueriesContext(connection) as captured:
-        logged = sql.execute("SELECT 3", [])
-        assert logged.fetchone()[0] == 3
-    assert logged is not first
-    assert [query["sql"] for query in captured.captured_queries] == ["SELECT 3"]
+def test_inputs_kept_by_read_for_booking_serve_only_that_candidate_session_and_key(
+    django_assert_num_queries,
+):
+    session = SessionFactory()
+    candidate = candidate_for(session)
+    other = candidate_for(session)
 
-    connection.close()
-    reopened = sql.execute("SELECT 4", [])
-    assert reopened is not first
-    assert reopened is not logged
-    assert reopened.fetchone()[0] == 4
+    with django_assert_num_queries(1):
+        loaded, loaded_session = read_for_booking(candidate.pk, session.pk, "k1")
+        kept = inputs_for_booking(loaded, loaded_session, "k1")
+    assert field_values(loaded) == field_values(candidate)
+    assert field_values(loaded_session) == field_values(session)
+    assert kept.candidate_id == candidate.pk
+
+    _loaded, loaded_session = read_for_booking(candidate.pk, session.pk, "k1")
+    with django_assert_num_queries(1):  # another candidate: read again, for that one
+        fresh = inputs_for_booking(other, loaded_session, "k1")
+    assert fresh.candidate_id == other.pk
+
+    loaded, loaded_session = read_for_booking(candidate.pk, session.pk, "k1")
+    with django_assert_num_queries(1):  # another key: read again
+        inputs_for_booking(loaded, loaded_session, "k2")
+    with django_assert_num_queries(1):  # used once: a second booking reads again
+        inputs_for_booking(loaded, loaded_session, "k1")
+    missing_candidate, found = read_for_booking(candidate.pk + 1000, session.pk)
+    assert (missing_candidate, found.pk) == (None, session.pk)
+    found, missing_session = read_for_booking(candidate.pk, session.pk + 1000)
+    assert (found.pk, missing_session) == (candidate.pk, None)
+    assert not hasattr(found, "_booking_inputs")
 
 
 def test_the_orm_keeps_client_side_binding_so_bulk_work_has_no_parameter_limit():
     """Server-side binding caps a statement at 65,535 parameters (a bulk delete of
-    results hit it); only examens.sql's fixed statements bind on the server."""
+    results hit it): neither the ORM nor the fixed statements bind on the server."""
     from tests.conftest import require_service
 
     require_service("PostgreSQL", connection.vendor == "postgresql")
     many = list(range(1, 70_001))
     assert Booking.objects.filter(pk__in=many).count() == 0
-    assert sql.execute("SELECT %s::int + 1", [1]).fetchone()[0] == 2
-    assert type(sql.execute("SELECT 1", []).cursor).__name__ == "ServerBindingCursor"
+
+
+# --- The boundary ------------------------------------------------------------------------
+
+# Hand-written SQL outside examens/sql.py: the booking inputs' statement and grading's
+# already-passed rule (they name the higher apps' models, which examens may not import;
+# docs/decisions/0007), an advisory lock and a health check.
+SQL_ALLOWED = {
+    "examens/sql.py",
+    "scheduling/eligibility/inputs.py",
+    "grading/eligibility.py",
+    "certificates/services.py",
+    "examens/views/staff.py",
+}
+PRIVATE_DJANGO = ("ServerBindingCursor", "get_db_converters", "make_cursor", "make_debug_cursor")
+
+
+def project_modules():
+    for app in ("config", "examens", "scheduling", "grading", "certificates", "monitoring"):
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" not in path.parts:
+                yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text())
+
+
+def test_hand_written_sql_stays_inside_its_boundary():
+    outside = []
+    for name, tree in project_modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                called = node.func.attr
+                if called in ("cursor", "raw", "fetch_all", "extra") and name not in SQL_ALLOWED:
+                    outside.append(f"{name}:{node.lineno} .{called}()")
+    assert outside == []
+
+
+def test_no_private_django_database_api_in_the_project():
+    found = []
+    for name, tree in project_modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "django.db.backends"
+            ):
+                found.append(f"{name}:{node.lineno} import {node.module}")
+            if isinstance(node, ast.Attribute) and node.attr in (*PRIVATE_DJANGO, "_state"):
+                found.append(f"{name}:{node.lineno} .{node.attr}")
+    assert found == []

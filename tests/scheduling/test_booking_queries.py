@@ -1,14 +1,15 @@
 """Statement budget of one booking through the API, so that it cannot grow back.
 
-A booking through POST /api/v1/bookings/ reads the token, then everything the
-rules read in one statement (the candidate, the session with its component,
-the route requirement, the decisions, the candidate's bookings of the
-component and the booking made with the idempotency key); then, in one
-transaction (a savepoint inside the test's own): grading's "already passed"
-rule, the seat (lock, check and count in one UPDATE), the booking and the
-audit event (linked to the tail this connection appended last, checked inside
-the INSERT). The invitation leaves through the outbox: nothing is published.
-bench/booking.py shows what each costs.
+A booking through POST /api/v1/bookings/ reads the token, then the candidate,
+the session with its component and everything the rules read in one fixed
+statement (eligibility.read_for_booking: the route requirement, the
+decisions, the candidate's bookings of the component and the booking made
+with the idempotency key); then, in one transaction (a savepoint inside the
+test's own): grading's "already passed" rule (ORM), the seat (lock, check and
+count in one fixed UPDATE ... RETURNING), the booking (ORM insert) and the
+audit event (one fixed INSERT, linked to the tail this connection appended
+last). The invitation leaves through the outbox: nothing is published.
+docs/decisions/0007 shows what each costs on bench/booking.py.
 """
 
 import pytest
