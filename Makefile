@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="--create-db -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: venv run test lint contracts check worker messages translations-check
+.PHONY: venv run test lint typecheck contracts check worker messages translations-check
 
 venv: $(STAMP)
 
@@ -32,6 +32,10 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy with django-stubs and the DRF stubs over the apps, the demo and bench/ (pyproject.toml).
+typecheck: venv
+	$(BIN)/mypy
 
 contracts: venv
 	$(BIN)/lint-imports
