@@ -11,10 +11,10 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from examens.models import AuditEvent, Candidate, Membership
+from examens.models import AuditEvent, Candidate, Membership, Role
 from examens.services import record_decision, revoke_membership, withdraw_decision
-from tests.conftest import race, require_service
-from tests.examens.factories import AgencyFactory, CandidateFactory, MembershipFactory, UserFactory
+from tests.conftest import agency_staff, race, require_service
+from tests.examens.factories import AgencyFactory, CandidateFactory, MembershipFactory
 
 pytestmark = pytest.mark.services
 
@@ -33,7 +33,7 @@ def _extend(candidate, *, actor, organisation, days):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_withdrawing_an_extension_while_another_is_recorded_loses_neither():
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    actor, agency = UserFactory(), AgencyFactory()
+    actor, agency = agency_staff(), AgencyFactory()
     candidate = CandidateFactory()
     base = candidate.term_end
     old = _extend(candidate, actor=actor, organisation=agency, days=30)
@@ -63,7 +63,7 @@ def test_withdrawing_an_extension_while_another_is_recorded_loses_neither():
 def test_two_simultaneous_revocations_of_one_membership_record_one_event():
     require_service("PostgreSQL", connection.vendor == "postgresql")
     membership = MembershipFactory()
-    actor = UserFactory()
+    actor = MembershipFactory(organisation=membership.organisation, role=Role.ADMIN).user
 
     results = race(
         [

@@ -10,11 +10,10 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from examens.audit import SYSTEM
 from grading.exceptions import ImportRejected
 from grading.models import ImportBatch, Result
 from grading.services import import_machine_scores
-from tests.conftest import race, require_service
+from tests.conftest import agency_staff, race, require_service
 from tests.grading.factories import BookingFactory
 
 pytestmark = pytest.mark.services
@@ -29,12 +28,13 @@ def csv_file(rows):
 def test_two_files_for_one_attempt_at_once_import_one_and_refuse_the_other_clearly():
     require_service("PostgreSQL", connection.vendor == "postgresql")
     booking = BookingFactory()
+    importer = agency_staff()
     importing = threading.Event()
 
     def first_file():
         with transaction.atomic():  # holds its locks while the second file arrives
             outcome = import_machine_scores(
-                csv_file([(booking.reference, "LEZ", 30)]), actor=SYSTEM
+                csv_file([(booking.reference, "LEZ", 30)]), actor=importer
             )
             importing.set()
             time.sleep(0.5)
@@ -42,7 +42,7 @@ def test_two_files_for_one_attempt_at_once_import_one_and_refuse_the_other_clear
 
     def second_file():
         assert importing.wait(timeout=10)
-        return import_machine_scores(csv_file([(booking.reference, "LEZ", 31)]), actor=SYSTEM)
+        return import_machine_scores(csv_file([(booking.reference, "LEZ", 31)]), actor=importer)
 
     first, second = race([first_file, second_file])
 

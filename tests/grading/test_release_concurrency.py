@@ -17,8 +17,8 @@ from grading.models import Result
 from grading.services import release_session_results
 from grading.services.results import create_scored_draft
 from scheduling.models import ExamSession
-from tests.conftest import race, require_service
-from tests.examens.factories import AgencyFactory, CandidateFactory, UserFactory
+from tests.conftest import agency_staff, fresh_factor, race, require_service
+from tests.examens.factories import AgencyFactory, CandidateFactory
 from tests.grading.factories import BookingFactory, SessionFactory, version
 
 pytestmark = pytest.mark.services
@@ -36,7 +36,7 @@ def _late_session(code: str) -> ExamSession:
 def test_two_sessions_sharing_candidates_release_at_once_without_deadlock():
     require_service("PostgreSQL", connection.vendor == "postgresql")
     AgencyFactory()
-    actors = [UserFactory(), UserFactory()]
+    actors = [fresh_factor(agency_staff()), fresh_factor(agency_staff())]
     for _round in range(ROUNDS):
         first, second = CandidateFactory(), CandidateFactory()
         reading, writing = _late_session("LEZ-B1-2026A"), _late_session("SCH-B1-2026A")

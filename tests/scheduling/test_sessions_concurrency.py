@@ -15,8 +15,7 @@ from scheduling.exceptions import SessionError
 from scheduling.models import ExamSession
 from scheduling.selectors import LIVE_STATUSES
 from scheduling.services import withdraw_exam_version
-from tests.conftest import race, require_service
-from tests.examens.factories import UserFactory
+from tests.conftest import agency_staff, race, require_service
 from tests.scheduling.factories import SessionFactory, version
 
 pytestmark = pytest.mark.services
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.services
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_replacement_withdrawn_at_the_same_time_never_serves_a_session():
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    actor = UserFactory()
+    actor = agency_staff()
     leaked = version()
     replacement = ExamVersion.objects.create(
         component=leaked.component, level="B1", code="LEZ-B1-2026B", max_raw_score=40, cutoff_raw=26
@@ -57,7 +56,7 @@ def test_a_replacement_withdrawn_at_the_same_time_never_serves_a_session():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_replacement_withdrawn_first_is_refused():
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    actor = UserFactory()
+    actor = agency_staff()
     leaked = version()
     replacement = ExamVersion.objects.create(
         component=leaked.component, level="B1", code="LEZ-B1-2026B", max_raw_score=40, cutoff_raw=26

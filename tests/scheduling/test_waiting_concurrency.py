@@ -22,8 +22,7 @@ from scheduling.services import (
     withdraw_from_waiting_list,
 )
 from scheduling.services.offers import offer_seat
-from tests.conftest import race, require_service
-from tests.examens.factories import UserFactory
+from tests.conftest import agency_staff, race, require_service
 from tests.scheduling.factories import SessionFactory, candidate_for
 
 pytestmark = pytest.mark.services
@@ -32,7 +31,7 @@ pytestmark = pytest.mark.services
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_withdrawing_a_copy_loaded_before_the_offer_releases_the_held_seat():
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    actor = UserFactory()
+    actor = agency_staff()
     session = SessionFactory(capacity=1)
     booking = book_candidate(session, actor=actor, candidate=candidate_for(session))
     entry = add_to_waiting_list(
@@ -84,7 +83,7 @@ def _session_is_locked(session_id) -> bool:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_freed_seat_is_chosen_outside_the_session_lock():
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    actor = UserFactory()
+    actor = agency_staff()
     session = SessionFactory(capacity=1)
     booking = book_candidate(session, actor=actor, candidate=candidate_for(session))
     *refused, eligible = _waiting(session, actor, 3)
@@ -115,7 +114,7 @@ def test_a_freed_seat_is_chosen_outside_the_session_lock():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_candidate_withdrawn_while_chosen_passes_the_seat_to_the_next():
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    actor = UserFactory()
+    actor = agency_staff()
     session = SessionFactory(capacity=1)
     first, second = _waiting(session, actor, 2)
     withdrawing = threading.Event()
@@ -143,7 +142,7 @@ def test_a_candidate_withdrawn_while_chosen_passes_the_seat_to_the_next():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_offers_for_one_freed_seat_at_once_hold_it_once():
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    actor = UserFactory()
+    actor = agency_staff()
     session = SessionFactory(capacity=1)
     _waiting(session, actor, 2)
 
@@ -158,7 +157,7 @@ def test_two_offers_for_one_freed_seat_at_once_hold_it_once():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_accepting_with_a_copy_loaded_before_the_offer_books_the_held_seat():
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    actor = UserFactory()
+    actor = agency_staff()
     session = SessionFactory(capacity=1)
     booking = book_candidate(session, actor=actor, candidate=candidate_for(session))
     (entry,) = _waiting(session, actor, 1)
