@@ -55,7 +55,9 @@ def seed_world(*, sessions: int, capacity: int, candidates: int, cities: int = 1
         Candidate,
         ExamCentre,
         ExamVersion,
+        Membership,
         Organisation,
+        Role,
         Room,
         Route,
         User,
@@ -66,6 +68,8 @@ def seed_world(*, sessions: int, capacity: int, candidates: int, cities: int = 1
     agency = Organisation.objects.create(name="DUO", kind="agency")
     municipality = Organisation.objects.create(name="Utrecht", kind="municipality", cbs_code="0344")
     admin = User.objects.create(username="bench")
+    # The token is created by the agency's admin (create_api_token checks it).
+    Membership.objects.create(user=admin, organisation=agency, role=Role.ADMIN)
     rooms = []
     for index in range(cities):
         centre = ExamCentre.objects.create(
