@@ -48,6 +48,14 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["action"], name="auditevent_action"),
             models.Index(fields=["chain", "-id"], name="auditevent_chain_tail"),
+            # A person's last verified second factor, read by every service that asks
+            # for a fresh code (examens.authz.factor_verified_at); partial, so other
+            # audited writes do not maintain it.
+            models.Index(
+                fields=["actor", "-created_at"],
+                condition=models.Q(action="examens.otp.verified"),
+                name="auditevent_factor_verified",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["hash"], name="auditevent_hash_unique"),
