@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from examens.gates import gate
 from examens.models import Organisation, Role, User
 from examens.permissions import memberships
 
@@ -30,12 +31,7 @@ def _allowed(user: User, certificate: Certificate, roles: set[str], *, municipal
 
 def certificate_for_downloader(user: User, certificate_id: int) -> Certificate:
     """The agency's officers, and the officers of the holder's own municipality."""
-    try:
-        certificate = Certificate.objects.select_related("candidate", "route").get(
-            pk=certificate_id
-        )
-    except (Certificate.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    certificate = gate(Certificate.objects.select_related("candidate", "route"), pk=certificate_id)
     if not _allowed(user, certificate, DOWNLOAD_ROLES, municipal=False):
         raise Http404
     return certificate

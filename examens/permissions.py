@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from .gates import gate
 from .models import Candidate, ExamCentre, Membership, Organisation, Role, Room, User
 
 CANDIDATE_VIEW_ROLES = {Role.PLANNER, Role.EXAMINER, Role.OFFICER, Role.ADMIN}
@@ -58,17 +59,11 @@ def visible_candidates(
 
 
 def candidate_for_viewer(user: User, candidate_id: int) -> Candidate:
-    try:
-        return visible_candidates(user).get(pk=candidate_id)
-    except (Candidate.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(visible_candidates(user), pk=candidate_id)
 
 
 def candidate_for_editor(user: User, candidate_id: int) -> Candidate:
-    try:
-        return visible_candidates(user, roles=CANDIDATE_CHANGE_ROLES).get(pk=candidate_id)
-    except (Candidate.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(visible_candidates(user, roles=CANDIDATE_CHANGE_ROLES), pk=candidate_id)
 
 
 def decision_kinds_for(user: User, candidate: Candidate) -> set[str]:
@@ -90,36 +85,26 @@ def visible_centres(user: User, roles: set[str] | None = None) -> QuerySet[ExamC
 
 
 def centre_for_viewer(user: User, centre_id: int) -> ExamCentre:
-    try:
-        return visible_centres(user).get(pk=centre_id)
-    except (ExamCentre.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(visible_centres(user), pk=centre_id)
 
 
 def centre_for_editor(user: User, centre_id: int) -> ExamCentre:
     """Only members of the centre's own organisation change it (the agency included)."""
-    try:
-        return ExamCentre.objects.filter(
-            organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)
-        ).get(pk=centre_id)
-    except (ExamCentre.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        ExamCentre.objects.filter(organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)),
+        pk=centre_id,
+    )
 
 
 def room_for_editor(user: User, room_id: int) -> Room:
-    try:
-        return Room.objects.filter(
-            centre__organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)
-        ).get(pk=room_id)
-    except (Room.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        Room.objects.filter(centre__organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)),
+        pk=room_id,
+    )
 
 
 def organisation_for_admin(user: User, organisation_id: int) -> Organisation:
-    try:
-        return organisations_for(user, {Role.ADMIN}).get(pk=organisation_id)
-    except (Organisation.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(organisations_for(user, {Role.ADMIN}), pk=organisation_id)
 
 
 def deciding_organisation(user: User, candidate: Candidate, kind: str) -> Organisation:
