@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.http import Http404
 
 from examens.gates import gate
@@ -14,7 +16,9 @@ DOWNLOAD_ROLES = {Role.OFFICER, Role.ADMIN}
 MANAGE_ROLES = {Role.OFFICER, Role.ADMIN}
 
 
-def _allowed(user: User, certificate: Certificate, roles: set[str], *, municipal: bool) -> bool:
+def _allowed(
+    user: User, certificate: Certificate, roles: Collection[str], *, municipal: bool
+) -> bool:
     for membership in memberships(user, roles).select_related("organisation"):
         org = membership.organisation
         if org.kind == Organisation.Kind.AGENCY:

@@ -12,6 +12,7 @@ qualification's organisation (the agency's admins for the agency).
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -207,9 +208,10 @@ def import_scope(actor: Actor) -> set[int] | None:
         return {actor.organisation.pk}
     if not is_person(actor):
         return set()
-    if is_agency_member(actor, COORDINATOR_ROLES):
+    person = cast(User, actor)  # is_person: an active User
+    if is_agency_member(person, COORDINATOR_ROLES):
         return None
-    return set(organisations_for(actor, COORDINATOR_ROLES).values_list("pk", flat=True))
+    return set(organisations_for(person, COORDINATOR_ROLES).values_list("pk", flat=True))
 
 
 def can_import(actor: Actor, organisation_ids: set[int] | None) -> bool:

@@ -8,6 +8,8 @@ Http404 for "absent" and "not yours" alike.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -147,9 +149,10 @@ def can_book(actor: Actor, session: ExamSession, candidate: Candidate) -> bool:
         return may_book_for(actor.organisation, candidate)
     if not is_person(actor):
         return False
-    if not can_plan_session(actor, session):
+    person = cast(User, actor)  # is_person: an active User
+    if not can_plan_session(person, session):
         return False
-    return can_book_for(actor, candidate)
+    return can_book_for(person, candidate)
 
 
 def can_manage_feed(user: User, feed: CalendarFeed) -> bool:

@@ -147,7 +147,7 @@ def flush_verification_counts(certificate_ids, *, actor: Actor) -> int:
                         verification_count=F("verification_count") + taken
                     )
         except Exception:
-            if taken:
+            if taken and serial is not None:
                 restore_pending_verifications(serial, taken)
             raise
         moved += taken

@@ -90,7 +90,8 @@ def create_api_token(
     """Create a scoped token; returns it with the secret, which is never stored or shown again.
 
     Authorised: the organisation's admins and superusers (NotPermitted)."""
-    authz.require(permissions.can_administer(authz.require_person(actor), organisation))
+    person = authz.require_person(actor)
+    authz.require(permissions.can_administer(person, organisation))
     prefix = secrets.token_hex(4)
     secret = f"eb_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
@@ -99,7 +100,7 @@ def create_api_token(
         prefix=prefix,
         key_hash=hash_api_key(secret),
         scopes=sorted(set(scopes)),
-        created_by=actor,
+        created_by=person,
     )
     record_event(
         actor,

@@ -261,7 +261,7 @@ def record_decision(
         extra_minutes=extra_minutes,
         needs=needs,
         decided_on=decided_on or timezone.localdate(),
-        decided_by=actor,
+        decided_by=person,
         decided_for=organisation,
         reason=reason.strip(),
         evidence_reference=evidence_reference,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from functools import partial
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Max
@@ -211,7 +212,7 @@ def correct_result(
         if evidence is not None:
             new_evidence = _check_evidence(component, evidence, completed=outcome == "completed")
     elif raw_score is not None:
-        version = ExamVersion.objects.get(pk=previous.exam_version_id)
+        version = ExamVersion.objects.get(pk=cast(int, previous.exam_version_id))  # scored: has one
         computed = score_for_version(version, raw_score)
         new_raw, new_scale, new_outcome = computed.raw, computed.scale, outcome_for(computed.passed)
     elif outcome in (Result.Outcome.NO_SHOW, Result.Outcome.REJECTED):

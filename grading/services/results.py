@@ -101,7 +101,7 @@ def record_attendance_outcome(booking: Booking, *, actor: Actor) -> Result:
     existing = Result.objects.filter(booking=booking, is_current=True).first()
     if existing is not None:
         return existing
-    outcomes = {
+    outcomes: dict[str, str] = {
         Booking.Status.NO_SHOW: Result.Outcome.NO_SHOW,
         Booking.Status.REJECTED: Result.Outcome.REJECTED,
     }

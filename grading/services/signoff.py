@@ -59,7 +59,7 @@ def sign_off_component(
             code="not_on_route",
             field="component",
         )
-    if not can_sign_off(actor, candidate, component):
+    if not can_sign_off(person, candidate, component):
         raise NotQualified(field="component")
     if Result.objects.filter(
         candidate=candidate,
@@ -81,7 +81,7 @@ def sign_off_component(
         outcome=Result.Outcome.COMPLETED if completed else Result.Outcome.NOT_COMPLETED,
         evidence=clean,
         sat_on=completed_on,
-        created_by=actor,
+        created_by=person,
     )
     record_event(
         actor,

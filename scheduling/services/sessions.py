@@ -29,7 +29,7 @@ from ._common import lock_session
 from ._common import now as _now
 
 # What a room must offer for each accommodation a session claims to serve.
-ROOM_FEATURE_FOR = {
+ROOM_FEATURE_FOR: dict[str, str] = {
     Accommodation.SEPARATE_ROOM: "separate_room",
     Accommodation.LARGE_SCREEN: "large_screen",
     Accommodation.STEP_FREE: "step_free",
