@@ -54,7 +54,7 @@ def main() -> None:
     ]
     progress = Progress(complete=True, term_end=None, items=items)
     # Grading's selector is measured by grading; here it answers "complete" for free.
-    services.candidate_progress = lambda candidate: progress
+    services.issuing.candidate_progress = lambda candidate: progress
     candidates = [CandidateFactory() for _ in range(N)]
     issue_certificate_task.delay(candidates[0].pk)  # warm up: key, caches, imports
 

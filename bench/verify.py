@@ -65,7 +65,9 @@ def prepare() -> str:
     from tests.examens.factories import CandidateFactory
 
     items = [ProgressItem("LEZ", "Lezen", "Reading", "B1", "passed", 1, None, None, None)]
-    services.candidate_progress = lambda c: Progress(complete=True, term_end=None, items=items)
+    services.issuing.candidate_progress = lambda c: Progress(
+        complete=True, term_end=None, items=items
+    )
     certificate = services.issue_certificate(CandidateFactory(), actor=SYSTEM)
     return f"/c/v/{certificate.payload}.json"
 

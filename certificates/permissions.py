@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.http import Http404
 
+from examens.gates import gate
 from examens.models import Organisation, Role, User
 from examens.permissions import memberships
 
@@ -13,7 +16,9 @@ DOWNLOAD_ROLES = {Role.OFFICER, Role.ADMIN}
 MANAGE_ROLES = {Role.OFFICER, Role.ADMIN}
 
 
-def _allowed(user: User, certificate: Certificate, roles: set[str], *, municipal: bool) -> bool:
+def _allowed(
+    user: User, certificate: Certificate, roles: Collection[str], *, municipal: bool
+) -> bool:
     for membership in memberships(user, roles).select_related("organisation"):
         org = membership.organisation
         if org.kind == Organisation.Kind.AGENCY:
@@ -30,12 +35,7 @@ def _allowed(user: User, certificate: Certificate, roles: set[str], *, municipal
 
 def certificate_for_downloader(user: User, certificate_id: int) -> Certificate:
     """The agency's officers, and the officers of the holder's own municipality."""
-    try:
-        certificate = Certificate.objects.select_related("candidate", "route").get(
-            pk=certificate_id
-        )
-    except (Certificate.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    certificate = gate(Certificate.objects.select_related("candidate", "route"), pk=certificate_id)
     if not _allowed(user, certificate, DOWNLOAD_ROLES, municipal=False):
         raise Http404
     return certificate

@@ -7,9 +7,12 @@ raise Http404 both for "absent" and "not yours", so that ids cannot be probed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from .gates import gate
 from .models import Candidate, ExamCentre, Membership, Organisation, Role, Room, User
 
 CANDIDATE_VIEW_ROLES = {Role.PLANNER, Role.EXAMINER, Role.OFFICER, Role.ADMIN}
@@ -17,14 +20,14 @@ CANDIDATE_CHANGE_ROLES = {Role.OFFICER, Role.ADMIN}
 CENTRE_CHANGE_ROLES = {Role.PLANNER, Role.ADMIN}
 # Who may record which decision: the agency decides exemptions and extensions,
 # the municipality steps down; both record accommodation needs.
-DECISION_KINDS_BY_ORGANISATION_KIND = {
+DECISION_KINDS_BY_ORGANISATION_KIND: dict[str, set[str]] = {
     Organisation.Kind.AGENCY: {"exemption", "term_extension", "accommodation", "step_down"},
     Organisation.Kind.MUNICIPALITY: {"step_down", "accommodation"},
     Organisation.Kind.PROVIDER: set(),
 }
 
 
-def memberships(user: User, roles: set[str] | None = None) -> QuerySet[Membership]:
+def memberships(user: User, roles: Collection[str] | None = None) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
     qs = Membership.objects.filter(user=user)
@@ -33,16 +36,16 @@ def memberships(user: User, roles: set[str] | None = None) -> QuerySet[Membershi
     return qs
 
 
-def organisations_for(user: User, roles: set[str] | None = None) -> QuerySet[Organisation]:
+def organisations_for(user: User, roles: Collection[str] | None = None) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=memberships(user, roles).values("organisation_id"))
 
 
-def is_agency_member(user: User, roles: set[str] | None = None) -> bool:
+def is_agency_member(user: User, roles: Collection[str] | None = None) -> bool:
     return memberships(user, roles).filter(organisation__kind=Organisation.Kind.AGENCY).exists()
 
 
 def visible_candidates(
-    user: User, *, roles: set[str] = CANDIDATE_VIEW_ROLES
+    user: User, *, roles: Collection[str] = CANDIDATE_VIEW_ROLES
 ) -> QuerySet[Candidate]:
     """The candidates `user` may see in any of `roles`.
 
@@ -58,17 +61,11 @@ def visible_candidates(
 
 
 def candidate_for_viewer(user: User, candidate_id: int) -> Candidate:
-    try:
-        return visible_candidates(user).get(pk=candidate_id)
-    except (Candidate.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(visible_candidates(user), pk=candidate_id)
 
 
 def candidate_for_editor(user: User, candidate_id: int) -> Candidate:
-    try:
-        return visible_candidates(user, roles=CANDIDATE_CHANGE_ROLES).get(pk=candidate_id)
-    except (Candidate.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(visible_candidates(user, roles=CANDIDATE_CHANGE_ROLES), pk=candidate_id)
 
 
 def decision_kinds_for(user: User, candidate: Candidate) -> set[str]:
@@ -82,7 +79,7 @@ def decision_kinds_for(user: User, candidate: Candidate) -> set[str]:
     return kinds
 
 
-def visible_centres(user: User, roles: set[str] | None = None) -> QuerySet[ExamCentre]:
+def visible_centres(user: User, roles: Collection[str] | None = None) -> QuerySet[ExamCentre]:
     """Centres of the user's organisations; the agency's members see every centre."""
     if is_agency_member(user, roles):
         return ExamCentre.objects.all()
@@ -90,36 +87,26 @@ def visible_centres(user: User, roles: set[str] | None = None) -> QuerySet[ExamC
 
 
 def centre_for_viewer(user: User, centre_id: int) -> ExamCentre:
-    try:
-        return visible_centres(user).get(pk=centre_id)
-    except (ExamCentre.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(visible_centres(user), pk=centre_id)
 
 
 def centre_for_editor(user: User, centre_id: int) -> ExamCentre:
     """Only members of the centre's own organisation change it (the agency included)."""
-    try:
-        return ExamCentre.objects.filter(
-            organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)
-        ).get(pk=centre_id)
-    except (ExamCentre.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        ExamCentre.objects.filter(organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)),
+        pk=centre_id,
+    )
 
 
 def room_for_editor(user: User, room_id: int) -> Room:
-    try:
-        return Room.objects.filter(
-            centre__organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)
-        ).get(pk=room_id)
-    except (Room.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        Room.objects.filter(centre__organisation__in=organisations_for(user, CENTRE_CHANGE_ROLES)),
+        pk=room_id,
+    )
 
 
 def organisation_for_admin(user: User, organisation_id: int) -> Organisation:
-    try:
-        return organisations_for(user, {Role.ADMIN}).get(pk=organisation_id)
-    except (Organisation.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(organisations_for(user, {Role.ADMIN}), pk=organisation_id)
 
 
 def deciding_organisation(user: User, candidate: Candidate, kind: str) -> Organisation:
@@ -144,7 +131,7 @@ def deciding_organisation(user: User, candidate: Candidate, kind: str) -> Organi
 # --- Predicates: the rules the gates above and the services (examens.authz) share ----------
 
 
-def is_member(user: User, organisation: Organisation, roles: set[str]) -> bool:
+def is_member(user: User, organisation: Organisation, roles: Collection[str]) -> bool:
     return memberships(user, roles).filter(organisation=organisation).exists()
 
 

@@ -12,6 +12,7 @@ qualification's organisation (the agency's admins for the agency).
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from examens.audit import Actor
 from examens.authz import ClientActor, is_person
+from examens.gates import gate
 from examens.models import Candidate, Component, Organisation, Role, User
 from examens.permissions import is_agency_member, organisations_for, visible_candidates
 from scheduling.models import Booking, ExamSession, SessionStaff
@@ -84,12 +86,12 @@ def rateable_bookings(user: User, *, on: datetime.date | None = None) -> QuerySe
 
 
 def booking_for_rater(user: User, booking_id: int) -> Booking:
-    try:
-        booking = Booking.objects.select_related(
+    booking = gate(
+        Booking.objects.select_related(
             "session__centre", "session__exam_version", "component", "candidate"
-        ).get(pk=booking_id)
-    except (Booking.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        ),
+        pk=booking_id,
+    )
     if not can_rate(user, booking):
         raise Http404
     return booking
@@ -104,24 +106,17 @@ def coordinated_sessions(user: User) -> QuerySet[ExamSession]:
 
 
 def session_for_coordinator(user: User, session_id: int) -> ExamSession:
-    try:
-        return (
-            coordinated_sessions(user)
-            .select_related("centre", "component", "exam_version")
-            .get(pk=session_id)
-        )
-    except (ExamSession.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        coordinated_sessions(user).select_related("centre", "component", "exam_version"),
+        pk=session_id,
+    )
 
 
 def result_for_coordinator(user: User, result_id: int) -> Result:
     """A result of a session the user coordinates, or a sign-off they may make."""
-    try:
-        result = Result.objects.select_related("candidate", "component", "booking__session").get(
-            pk=result_id
-        )
-    except (Result.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    result = gate(
+        Result.objects.select_related("candidate", "component", "booking__session"), pk=result_id
+    )
     if not can_release(user, result):
         raise Http404
     return result
@@ -130,10 +125,12 @@ def result_for_coordinator(user: User, result_id: int) -> Result:
 def result_for_viewer(user: User, result_id: int) -> Result:
     """Who may see the candidate, or coordinates the result, may see its history."""
     try:
-        return Result.objects.select_related("candidate", "component").get(
-            pk=result_id, candidate__in=visible_candidates(user)
+        return gate(
+            Result.objects.select_related("candidate", "component"),
+            pk=result_id,
+            candidate__in=visible_candidates(user),
         )
-    except (Result.DoesNotExist, ValueError, TypeError):
+    except Http404:
         return result_for_coordinator(user, result_id)
 
 
@@ -155,10 +152,7 @@ def can_sign_off(
 
 
 def candidate_for_sign_off(user: User, candidate_id: int) -> Candidate:
-    try:
-        return visible_candidates(user, roles={Role.EXAMINER}).get(pk=candidate_id)
-    except (Candidate.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(visible_candidates(user, roles={Role.EXAMINER}), pk=candidate_id)
 
 
 def qualification_organisations(user: User) -> QuerySet[Organisation]:
@@ -167,19 +161,15 @@ def qualification_organisations(user: User) -> QuerySet[Organisation]:
 
 
 def organisation_for_qualification_admin(user: User, organisation_id: int) -> Organisation:
-    try:
-        return qualification_organisations(user).get(pk=organisation_id)
-    except (Organisation.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(qualification_organisations(user), pk=organisation_id)
 
 
 def qualification_for_admin(user: User, qualification_id: int) -> ExaminerQualification:
-    try:
-        return ExaminerQualification.objects.select_related(
-            "user", "component", "organisation"
-        ).get(pk=qualification_id, organisation__in=qualification_organisations(user))
-    except (ExaminerQualification.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        ExaminerQualification.objects.select_related("user", "component", "organisation"),
+        pk=qualification_id,
+        organisation__in=qualification_organisations(user),
+    )
 
 
 def qualifiable_examiners(organisation: Organisation) -> QuerySet[User]:
@@ -218,9 +208,10 @@ def import_scope(actor: Actor) -> set[int] | None:
         return {actor.organisation.pk}
     if not is_person(actor):
         return set()
-    if is_agency_member(actor, COORDINATOR_ROLES):
+    person = cast(User, actor)  # is_person: an active User
+    if is_agency_member(person, COORDINATOR_ROLES):
         return None
-    return set(organisations_for(actor, COORDINATOR_ROLES).values_list("pk", flat=True))
+    return set(organisations_for(person, COORDINATOR_ROLES).values_list("pk", flat=True))
 
 
 def can_import(actor: Actor, organisation_ids: set[int] | None) -> bool:

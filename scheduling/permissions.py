@@ -8,11 +8,14 @@ Http404 for "absent" and "not yours" alike.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from examens.audit import Actor
 from examens.authz import ClientActor, is_person
+from examens.gates import gate
 from examens.models import Candidate, ExamCentre, ExamVersion, Organisation, Role, User
 from examens.permissions import is_agency_member, organisations_for, visible_candidates
 
@@ -39,50 +42,38 @@ def planned_sessions(user: User) -> QuerySet[ExamSession]:
 
 
 def session_for_planner(user: User, session_id: int) -> ExamSession:
-    try:
-        return (
-            planned_sessions(user)
-            .select_related("centre", "room", "component", "exam_version")
-            .get(pk=session_id)
-        )
-    except (ExamSession.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        planned_sessions(user).select_related("centre", "room", "component", "exam_version"),
+        pk=session_id,
+    )
 
 
 def session_for_door(user: User, session_id: int) -> ExamSession:
     """Check-in: the session's planners and its assigned examiners or invigilators."""
     planned = Q(centre__in=planner_centres(user))
     assigned = Q(assignments__user=user) if user.is_authenticated else Q(pk__in=[])
-    try:
-        return (
-            ExamSession.objects.filter(planned | assigned)
-            .distinct()
-            .select_related("centre", "room", "component", "exam_version")
-            .get(pk=session_id)
-        )
-    except (ExamSession.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        ExamSession.objects.filter(planned | assigned)
+        .distinct()
+        .select_related("centre", "room", "component", "exam_version"),
+        pk=session_id,
+    )
 
 
 def booking_for_planner(user: User, booking_id: int) -> Booking:
-    try:
-        return (
-            Booking.objects.filter(session__centre__in=planner_centres(user))
-            .select_related("session", "session__centre", "candidate", "component")
-            .get(pk=booking_id)
-        )
-    except (Booking.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        Booking.objects.filter(session__centre__in=planner_centres(user)).select_related(
+            "session", "session__centre", "candidate", "component"
+        ),
+        pk=booking_id,
+    )
 
 
 def booking_at_door(user: User, session: ExamSession, booking_id: int) -> Booking:
     """A booking of a session the user already passed the door gate for."""
-    try:
-        return Booking.objects.select_related("candidate", "session").get(
-            pk=booking_id, session=session
-        )
-    except (Booking.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(
+        Booking.objects.select_related("candidate", "session"), pk=booking_id, session=session
+    )
 
 
 def bookable_candidates(user: User) -> QuerySet[Candidate]:
@@ -91,24 +82,15 @@ def bookable_candidates(user: User) -> QuerySet[Candidate]:
 
 
 def candidate_for_booking(user: User, candidate_id: int) -> Candidate:
-    try:
-        return bookable_candidates(user).select_related("route").get(pk=candidate_id)
-    except (Candidate.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(bookable_candidates(user).select_related("route"), pk=candidate_id)
 
 
 def waiting_entry_for_planner(user: User, entry_id: int) -> WaitingListEntry:
-    try:
-        return WaitingListEntry.objects.filter(centre__in=planner_centres(user)).get(pk=entry_id)
-    except (WaitingListEntry.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(WaitingListEntry.objects.filter(centre__in=planner_centres(user)), pk=entry_id)
 
 
 def centre_for_planner(user: User, centre_id: int) -> ExamCentre:
-    try:
-        return planner_centres(user).get(pk=centre_id)
-    except (ExamCentre.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(planner_centres(user), pk=centre_id)
 
 
 def may_withdraw_versions(user: User) -> bool:
@@ -119,10 +101,7 @@ def may_withdraw_versions(user: User) -> bool:
 def version_for_withdrawal(user: User, version_id: int) -> ExamVersion:
     if not may_withdraw_versions(user):
         raise Http404
-    try:
-        return ExamVersion.objects.select_related("component").get(pk=version_id)
-    except (ExamVersion.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(ExamVersion.objects.select_related("component"), pk=version_id)
 
 
 def has_own_feed(user: User) -> bool:
@@ -138,10 +117,7 @@ def feeds_for(user: User) -> QuerySet[CalendarFeed]:
 
 
 def feed_for_owner(user: User, feed_id: int) -> CalendarFeed:
-    try:
-        return feeds_for(user).get(pk=feed_id)
-    except (CalendarFeed.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return gate(feeds_for(user), pk=feed_id)
 
 
 # --- Predicates: the rules the gates above and the services share -------------------------
@@ -173,9 +149,10 @@ def can_book(actor: Actor, session: ExamSession, candidate: Candidate) -> bool:
         return may_book_for(actor.organisation, candidate)
     if not is_person(actor):
         return False
-    if not can_plan_session(actor, session):
+    person = cast(User, actor)  # is_person: an active User
+    if not can_plan_session(person, session):
         return False
-    return can_book_for(actor, candidate)
+    return can_book_for(person, candidate)
 
 
 def can_manage_feed(user: User, feed: CalendarFeed) -> bool:

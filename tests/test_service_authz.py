@@ -74,6 +74,7 @@ EXEMPT = {
     "score_for_version": "pure scoring",
     "outcome_for": "pure",
     "create_scored_draft": "internal: in the transaction of record_rating or an import",
+    "release_locked": "internal: under the lock of a service that authorised its actor",
     "candidate_progress": "read",
     "new_serial": "pure",
     "storage_key_for": "pure",

@@ -2,14 +2,9 @@
 
 from .imports import ImportOutcome, import_machine_scores
 from .ratings import grant_qualification, record_rating, withdraw_qualification
-from .results import (
-    correct_result,
-    flag_overdue_results,
-    record_attendance_outcome,
-    release_result,
-    release_session_results,
-    sign_off_component,
-)
+from .release import correct_result, release_result, release_session_results
+from .results import record_attendance_outcome
+from .signoff import flag_overdue_results, sign_off_component
 
 __all__ = [
     "ImportOutcome",

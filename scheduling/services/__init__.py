@@ -1,6 +1,6 @@
 """Everything that changes scheduling state. One transaction and one audit event each.
 
-Grown into a package (shared/style.md): sessions, bookings, waiting list, door, feeds.
+Grown into a package (shared/style.md): sessions, cancelling, bookings, waiting list, door, feeds.
 """
 
 from .book import book_candidate
@@ -9,6 +9,7 @@ from .bookings import (
     mark_no_show,
     reschedule_booking,
 )
+from .cancelling import WithdrawalOutcome, cancel_session, withdraw_exam_version
 from .door import check_in_booking, reject_at_door, report_irregularity
 from .feeds import create_calendar_feed, feed_token_digest, revoke_calendar_feed
 from .outbox import (
@@ -19,15 +20,12 @@ from .outbox import (
     release_invitation,
 )
 from .sessions import (
-    WithdrawalOutcome,
     assign_staff,
-    cancel_session,
     close_booking,
     complete_session_results,
     create_session,
     mark_session_held,
     publish_session,
-    withdraw_exam_version,
 )
 from .waiting import accept_offer, add_to_waiting_list, expire_offer, withdraw_from_waiting_list
 

@@ -1,34 +1,27 @@
-"""Everything that changes the registry. Each service is one transaction with its audit event."""
+"""Candidates and the decisions about them: register, update, record and withdraw decisions."""
 
 from __future__ import annotations
 
 import datetime
-import secrets
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.nl import bsn as stdnum_bsn
 
-from . import authz, permissions
-from .audit import Actor, record_event
-from .exceptions import DuplicateCandidate, InvalidBsn, RegistryError
-from .models import (
+from examens import authz, permissions
+from examens.audit import Actor, record_event
+from examens.exceptions import DuplicateCandidate, InvalidBsn, RegistryError
+from examens.models import (
     Accommodation,
-    ApiToken,
     Candidate,
     Component,
     Decision,
     Level,
-    Membership,
     Organisation,
-    Role,
     Route,
-    User,
 )
-from .privacy import digest_secret
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -268,7 +261,7 @@ def record_decision(
         extra_minutes=extra_minutes,
         needs=needs,
         decided_on=decided_on or timezone.localdate(),
-        decided_by=actor,
+        decided_by=person,
         decided_for=organisation,
         reason=reason.strip(),
         evidence_reference=evidence_reference,
@@ -329,121 +322,3 @@ def withdraw_decision(decision: Decision, *, actor: Actor, reason: str) -> Decis
         },
     )
     return decision
-
-
-@transaction.atomic
-def grant_membership(
-    user: User, *, actor: Actor, organisation: Organisation, role: str
-) -> Membership:
-    """Give `user` a role in `organisation`. Idempotent.
-
-    Authorised: the organisation's admins, superusers, and jobs (provisioning,
-    examens.authz); NotPermitted otherwise.
-    """
-    if not authz.is_job(actor):
-        authz.require(permissions.can_administer(authz.require_person(actor), organisation))
-    if role not in Role.values:
-        raise RegistryError(_("Unknown role."), field="role")
-    membership, created = Membership.objects.get_or_create(
-        user=user, organisation=organisation, role=role
-    )
-    if created:
-        record_event(
-            actor,
-            "examens.membership.granted",
-            membership,
-            data={
-                "user": user.pk,
-                "organisation": organisation.pk,
-                "role": role,
-            },
-        )
-    return membership
-
-
-@transaction.atomic
-def revoke_membership(membership: Membership, *, actor: Actor) -> None:
-    """Take a role away. The audit event keeps what it was.
-
-    Locks the membership row and re-reads it first: idempotent, a membership
-    already revoked (by a concurrent call too) is left alone and writes no
-    second event. Authorised: as grant_membership for a person (NotPermitted).
-    """
-    admin = authz.require_person(actor)
-    authz.require(permissions.can_administer(admin, membership.organisation))
-    locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
-    if locked is None:
-        return
-    record_event(
-        actor,
-        "examens.membership.revoked",
-        locked,
-        data={
-            "user": locked.user_id,
-            "organisation": locked.organisation_id,
-            "role": locked.role,
-        },
-    )
-    locked.delete()
-
-
-def hash_api_key(secret: str) -> str:
-    return digest_secret(secret)
-
-
-@transaction.atomic
-def create_api_token(
-    organisation: Organisation, *, actor: Actor, name: str, scopes: list[str]
-) -> tuple[ApiToken, str]:
-    """Create a scoped token; returns it with the secret, which is never stored or shown again.
-
-    Authorised: the organisation's admins and superusers (NotPermitted)."""
-    authz.require(permissions.can_administer(authz.require_person(actor), organisation))
-    prefix = secrets.token_hex(4)
-    secret = f"eb_{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(
-        organisation=organisation,
-        name=name,
-        prefix=prefix,
-        key_hash=hash_api_key(secret),
-        scopes=sorted(set(scopes)),
-        created_by=actor,
-    )
-    record_event(
-        actor,
-        "examens.api_token.created",
-        token,
-        data={
-            "organisation": organisation.pk,
-            "name": name,
-            "scopes": token.scopes,
-        },
-    )
-    return token, secret
-
-
-@transaction.atomic
-def revoke_api_token(token: ApiToken, *, actor: Actor) -> ApiToken:
-    """Revoke a token. Idempotent. Authorised: as create_api_token (NotPermitted)."""
-    authz.require(permissions.can_administer(authz.require_person(actor), token.organisation))
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        record_event(actor, "examens.api_token.revoked", token, data={"name": token.name})
-    return token
-
-
-def record_api_token_use(
-    token: ApiToken, *, at: datetime.datetime, precision: datetime.timedelta
-) -> bool:
-    """Stamp when `token` was last used, at most once per `precision`.
-
-    A usage stamp, not a decision: it writes no audit event (one per API call
-    would bury the trail). One conditional UPDATE: concurrent workers never both
-    write, no row lock is held. Idempotent within `precision`. Returns whether
-    it wrote.
-    """
-    stale = at - precision
-    fresh = ApiToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale))
-    return bool(fresh.filter(pk=token.pk).update(last_used_at=at))

@@ -1,0 +1,34 @@
+"""Shared by the certificate services: the locked re-read and the audited status change."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from certificates.cache import publish_status_on_commit
+from certificates.models import Certificate
+from examens.audit import record_event
+
+
+def set_status(certificate: Certificate, status: str, *, actor, reason: str, action: str):
+    previous = certificate.status
+    certificate.status = status
+    certificate.status_reason = reason
+    certificate.status_changed_at = timezone.now()
+    certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
+    publish_status_on_commit(certificate)
+    record_event(
+        actor,
+        action,
+        certificate,
+        data={
+            "serial": certificate.serial,
+            "from": previous,
+            "to": status,
+            "reason": reason,
+        },
+    )
+    return certificate
+
+
+def locked(certificate: Certificate) -> Certificate:
+    return Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
