@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework import routers, serializers, viewsets
 
 from . import api_schema  # noqa: F401  (registers the token scheme)
-from .models import Component, ExamVersion, Route, RouteRequirement
+from .models import Component, ExamVersion, Regime, Route, RouteRequirement
 
 
 class ComponentSerializer(serializers.ModelSerializer):
@@ -23,7 +23,9 @@ class ComponentSerializer(serializers.ModelSerializer):
 
 
 class ExamVersionSerializer(serializers.ModelSerializer):
-    component = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    component: serializers.SlugRelatedField[Component] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = ExamVersion
@@ -31,7 +33,9 @@ class ExamVersionSerializer(serializers.ModelSerializer):
 
 
 class RequirementSerializer(serializers.ModelSerializer):
-    component = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    component: serializers.SlugRelatedField[Component] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = RouteRequirement
@@ -39,7 +43,9 @@ class RequirementSerializer(serializers.ModelSerializer):
 
 
 class RouteSerializer(serializers.ModelSerializer):
-    regime = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    regime: serializers.SlugRelatedField[Regime] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     requirements = RequirementSerializer(many=True, read_only=True)
 
     class Meta:

@@ -110,7 +110,8 @@ def _owned_chain() -> _ChainState:
             )
         chain = claimed
     state = _ChainState(connection.connection, chain)
-    connection._audit_chain_state = state
+    # Per-connection state kept on Django's connection object, which the stubs cannot declare.
+    connection._audit_chain_state = state  # type: ignore[attr-defined]
     return state
 
 

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +47,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, allowed_kinds: set[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [
+        # self.fields holds a copy of the declared ChoiceField `kind`.
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
             (value, label) for value, label in Decision.Kind.choices if value in allowed_kinds
         ]

@@ -164,7 +164,7 @@ def confirm_totp_device(
         authz.require_fresh_factor(device.user)
     token = normalise_token(token)
     codes: list[str] = []
-    outcome = None
+    outcome: TwoFactorError | None = None
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         if device.confirmed:

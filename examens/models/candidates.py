@@ -157,7 +157,7 @@ class Decision(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = self.component.code if self.component_id else _("whole")
+        target = self.component.code if self.component is not None else _("whole")
         return f"{self.get_kind_display()} {target} ({self.decided_on})"
 
     @property

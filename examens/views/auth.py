@@ -31,6 +31,7 @@ from qrcode.image.svg import SvgPathImage
 from .. import twofactor
 from ..forms_auth import EnrolForm, LoginForm, VerifyForm
 from ..privacy import client_address
+from ..request_user import is_verified, staff_user
 from .errors import act
 from .fresh import factor_is_fresh, mark_factor_fresh
 
@@ -106,7 +107,7 @@ def _grouped(secret: str, size: int = 4) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     """First step: the password. Then on to enrolment or verification."""
-    if request.user.is_authenticated and request.user.is_verified():
+    if request.user.is_authenticated and is_verified(request.user):
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
     status = 200
@@ -153,8 +154,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
     """Second step: a code from the authenticator app or a backup code."""
-    user = request.user
-    if user.is_verified():
+    user = staff_user(request)
+    if is_verified(user):
         return redirect(_safe_next(request))
     if not twofactor.has_confirmed_totp(user):
         return redirect(_with_next("examens:otp-enrol", request))
@@ -185,10 +186,10 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     A user who already has an app must first prove it: without that, a stolen
     password would be enough to add an attacker's app.
     """
-    user = request.user
-    if not user.is_verified() and twofactor.has_confirmed_totp(user):
+    user = staff_user(request)
+    if not is_verified(user) and twofactor.has_confirmed_totp(user):
         return redirect(_with_next("examens:otp-verify", request))
-    if user.is_verified() and not factor_is_fresh(request):
+    if is_verified(user) and not factor_is_fresh(request):
         return _confirm_first(request, reverse("examens:otp-enrol"))
     device = twofactor.start_totp_enrolment(user, actor=user)
     form = EnrolForm(request.POST or None)
@@ -221,7 +222,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             "secret": _grouped(secret),
             "device": device,
             "next": request.POST.get("next") or request.GET.get("next", ""),
-            "forced": not user.is_verified(),
+            "forced": not is_verified(user),
         },
         status=status,
     )
@@ -237,7 +238,7 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
             request,
             _("Backup codes are shown only once. You can make new ones on the Security page."),
         )
-        if request.user.is_verified():
+        if is_verified(request.user):
             return redirect("examens:security")
         return redirect(_with_next("examens:otp-verify", request))
     return render(
@@ -254,7 +255,7 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def security_view(request: HttpRequest) -> HttpResponse:
     """My authenticator apps, my backup codes; add an app, make new codes."""
-    user = request.user
+    user = staff_user(request)
     if request.method == "POST":
         if not factor_is_fresh(request):
             return _confirm_first(request, reverse("examens:security"))
@@ -277,12 +278,13 @@ def security_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def remove_device_view(request: HttpRequest, device_id: int) -> HttpResponse:
-    device = twofactor.totp_device_for_user(request.user, device_id)
+    user = staff_user(request)
+    device = twofactor.totp_device_for_user(user, device_id)
     if not factor_is_fresh(request):
         return _confirm_first(request, reverse("examens:security"))
     return act(
         request,
-        lambda: twofactor.remove_device(device, actor=request.user),
+        lambda: twofactor.remove_device(device, actor=user),
         success=_("The authenticator app “%(name)s” was removed.") % {"name": device.name},
         then=reverse("examens:security"),
     )
@@ -298,7 +300,7 @@ def reverify_view(request: HttpRequest) -> HttpResponse:
     target = _safe_next(request)
     if request.method == "POST" and form.is_valid():
         try:
-            twofactor.verify_second_factor(request.user, token=form.cleaned_data["token"])
+            twofactor.verify_second_factor(staff_user(request), token=form.cleaned_data["token"])
         except twofactor.TwoFactorError as error:
             status = _refused_code(form, error)
         else:
