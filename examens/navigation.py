@@ -7,16 +7,20 @@ roles they are for, without importing the apps above it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class NavEntry:
-    label: str  # lazily translated
+    label: StrOrPromise  # lazily translated
     url_name: str
     roles: frozenset[str]
-    description: str = ""
+    description: StrOrPromise = ""
 
     @property
     def url(self) -> str:

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from examens.api_auth import MachineClient
 from examens.authz import ClientActor
-from examens.models import Accommodation, Candidate, Level
+from examens.models import Accommodation, Candidate, Component, Level
 
 from . import eligibility, permissions, selectors, services
 from .models import Booking, ExamSession
@@ -38,7 +38,9 @@ class CentreBriefSerializer(serializers.Serializer):
 
 class SessionSerializer(serializers.ModelSerializer):
     centre = CentreBriefSerializer(read_only=True)
-    component = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    component: serializers.SlugRelatedField[Component] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     seats_free = serializers.IntegerField(read_only=True)
     accommodations = serializers.ListField(child=serializers.CharField(), read_only=True)
 
@@ -68,9 +70,15 @@ class SeatsSerializer(serializers.Serializer):
 
 
 class BookingSerializer(serializers.ModelSerializer):
-    component = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    session = serializers.PrimaryKeyRelatedField(read_only=True)
-    candidate = serializers.PrimaryKeyRelatedField(read_only=True)
+    component: serializers.SlugRelatedField[Component] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    session: serializers.PrimaryKeyRelatedField[ExamSession] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    candidate: serializers.PrimaryKeyRelatedField[Candidate] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
 
     class Meta:
         model = Booking

@@ -150,6 +150,9 @@ class Booking(models.Model):
         NONE = "none", _("Free")
 
     OPEN_STATUSES = (Status.BOOKED, Status.CHECKED_IN)
+    # Not a column: `book_candidate` sets it, True when it returned the booking an
+    # earlier call with the same idempotency key made (the API answers 200, not 201).
+    replayed: bool = False
 
     session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="bookings")
     # Indexed by (candidate, component, status) below: a booking is the hot write, so

@@ -92,7 +92,7 @@ def accept_offer(entry: WaitingListEntry, *, actor: Actor) -> Booking:
     authz.require(permissions.can_plan(person, entry.centre))
     with transaction.atomic():
         session, entry = _lock_session_and_entry(entry.pk)
-        if entry.status == WaitingListEntry.Status.ACCEPTED and entry.booking_id:
+        if entry.status == WaitingListEntry.Status.ACCEPTED and entry.booking is not None:
             return entry.booking
         if entry.status != WaitingListEntry.Status.OFFERED or session is None:
             raise SchedulingError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -83,12 +83,14 @@ def calendar_feed(request, token: str):
         CalendarFeed.objects.filter(revoked_at__isnull=True),
         token=services.feed_token_digest(token),
     )
-    if feed.centre_id:
-        sessions = ExamSession.objects.filter(centre_id=feed.centre_id)
+    if feed.centre is not None:
+        sessions = ExamSession.objects.filter(centre=feed.centre)
         name = feed.centre.name
-    else:
-        sessions = ExamSession.objects.filter(assignments__user_id=feed.user_id)
+    elif feed.user is not None:
+        sessions = ExamSession.objects.filter(assignments__user=feed.user)
         name = feed.user.get_full_name() or feed.user.get_username()
+    else:  # the constraint feed_for_centre_or_user rules this out
+        raise Http404
     since = timezone.now() - datetime.timedelta(days=30)
     sessions = (
         sessions.filter(starts_at__gte=since)
