@@ -114,7 +114,7 @@ def candidate_progress(candidate: Candidate) -> Progress:
         if whole_exemption or component.pk in exempted:
             status = STATUS_EXEMPTED
         elif passing:
-            at_original = level_at_least(chosen.level, requirement.level)
+            at_original = level_at_least(passing[0].level, requirement.level)
             status = STATUS_PASSED if at_original else STATUS_STEPPED_DOWN_PASSED
         else:
             status = STATUS_OUTSTANDING
@@ -128,7 +128,7 @@ def candidate_progress(candidate: Candidate) -> Progress:
                 attempts_used=attempts.get(component.pk, 0) + signed_off.get(component.pk, 0),
                 result_id=chosen.pk if chosen else None,
                 scale_score=chosen.scale_score if chosen else None,
-                passed_on=chosen.sat_on if passing else None,
+                passed_on=passing[0].sat_on if passing else None,
                 optional=requirement.optional,
             )
         )
@@ -148,9 +148,9 @@ def result_history(result: Result) -> list[Result]:
     else:
         chain = {result.pk}
         current = result
-        while current.corrects_id:
-            chain.add(current.corrects_id)
+        while current.corrects is not None:
             current = current.corrects
+            chain.add(current.pk)
         current = result
         while True:
             newer = Result.objects.filter(corrects=current).first()

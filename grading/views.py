@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from examens.permissions import candidate_for_viewer
+from examens.request_user import staff_user
 from examens.views.errors import submit
 from examens.views.fresh import fresh_factor_required
 
@@ -48,10 +49,11 @@ from .services.ratings import next_rating_kind
 
 def worklist(request: HttpRequest) -> HttpResponse:
     """Attempts waiting for my rating (first, second or adjudication)."""
+    user = staff_user(request)
     bookings = (
-        permissions.rateable_bookings(request.user)
+        permissions.rateable_bookings(user)
         .exclude(results__is_current=True)
-        .exclude(ratings__rater=request.user)
+        .exclude(ratings__rater=user)
         .select_related("component", "session__centre", "candidate")
         .prefetch_related("ratings")
         .order_by("session__starts_at", "pk")[:200]
@@ -62,7 +64,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         if kind is not None:
             rows.append({"booking": booking, "kind": Rating.Kind(kind).label})
     sessions = (
-        permissions.coordinated_sessions(request.user)
+        permissions.coordinated_sessions(user)
         .select_related("centre", "component")
         .order_by("-starts_at")[:50]
     )
@@ -72,14 +74,15 @@ def worklist(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "sessions": sessions,
-            "administered": permissions.qualification_organisations(request.user).order_by("name"),
+            "administered": permissions.qualification_organisations(user).order_by("name"),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
-    booking = permissions.booking_for_rater(request.user, booking_id)
+    user = staff_user(request)
+    booking = permissions.booking_for_rater(user, booking_id)
     rubric = Rubric.objects.filter(exam_version_id=booking.session.exam_version_id).first()
     if rubric is None:
         return render(request, "examens/not_allowed.html", status=404)
@@ -87,7 +90,7 @@ def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
     return submit(
         request,
         form,
-        lambda data: record_rating(booking, actor=request.user, scores=form.scores()),
+        lambda data: record_rating(booking, actor=user, scores=form.scores()),
         success=_("Your rating has been recorded."),
         then=reverse("grading:worklist"),
         template="grading/rate.html",
@@ -95,13 +98,14 @@ def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
             "booking": booking,
             "form": form,
             "rubric": rubric,
-            "visible": selectors.ratings_visible_to(request.user, booking),
+            "visible": selectors.ratings_visible_to(user, booking),
         },
     )
 
 
 def session_release(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = permissions.session_for_coordinator(request.user, session_id)
+    user = staff_user(request)
+    session = permissions.session_for_coordinator(user, session_id)
     return render(
         request,
         "grading/session.html",
@@ -113,9 +117,10 @@ def session_release(request: HttpRequest, session_id: int) -> HttpResponse:
 @fresh_factor_required
 def session_release_all(request: HttpRequest, session_id: int) -> HttpResponse:
     """Confirm (GET), then release (POST): the fresh check comes before the confirmation."""
-    session = permissions.session_for_coordinator(request.user, session_id)
+    user = staff_user(request)
+    session = permissions.session_for_coordinator(user, session_id)
     if request.method == "POST":
-        released = release_session_results(session, actor=request.user)
+        released = release_session_results(session, actor=user)
         messages.success(request, _("%(count)d result(s) released.") % {"count": len(released)})
         return redirect("grading:session", session_id=session.pk)
     drafts = Result.objects.filter(
@@ -127,7 +132,8 @@ def session_release_all(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 def result_history(request: HttpRequest, result_id: int) -> HttpResponse:
-    result = permissions.result_for_viewer(request.user, result_id)
+    user = staff_user(request)
+    result = permissions.result_for_viewer(user, result_id)
     return render(
         request,
         "grading/history.html",
@@ -138,14 +144,15 @@ def result_history(request: HttpRequest, result_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @fresh_factor_required
 def result_correct(request: HttpRequest, result_id: int) -> HttpResponse:
-    result = permissions.result_for_coordinator(request.user, result_id)
+    user = staff_user(request)
+    result = permissions.result_for_coordinator(user, result_id)
     form = CorrectionForm(request.POST or None)
     return submit(
         request,
         form,
         lambda data: correct_result(
             result,
-            actor=request.user,
+            actor=user,
             reason=data["reason"],
             raw_score=data["raw_score"],
             outcome=data["outcome"] or None,
@@ -159,7 +166,8 @@ def result_correct(request: HttpRequest, result_id: int) -> HttpResponse:
 
 def progress(request: HttpRequest, candidate_id: int) -> HttpResponse:
     """The municipal officer's view: each requirement of the route and whether it is met."""
-    candidate = candidate_for_viewer(request.user, candidate_id)
+    user = staff_user(request)
+    candidate = candidate_for_viewer(user, candidate_id)
     results = (
         Result.objects.filter(candidate=candidate)
         .exclude(status=Result.Status.DRAFT)
@@ -179,14 +187,15 @@ def progress(request: HttpRequest, candidate_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @fresh_factor_required
 def sign_off(request: HttpRequest, candidate_id: int) -> HttpResponse:
-    candidate = permissions.candidate_for_sign_off(request.user, candidate_id)
+    user = staff_user(request)
+    candidate = permissions.candidate_for_sign_off(user, candidate_id)
     form = SignOffForm(request.POST or None)
     return submit(
         request,
         form,
         lambda data: sign_off_component(
             candidate,
-            actor=request.user,
+            actor=user,
             component=data["component"],
             completed=data["completed"],
             evidence=form.evidence(),
@@ -200,7 +209,8 @@ def sign_off(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 def qualifications(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """An organisation admin's list of the organisation's examiner qualifications."""
-    organisation = permissions.organisation_for_qualification_admin(request.user, organisation_id)
+    user = staff_user(request)
+    organisation = permissions.organisation_for_qualification_admin(user, organisation_id)
     rows = (
         ExaminerQualification.objects.filter(organisation=organisation)
         .select_related("user", "component")
@@ -216,7 +226,8 @@ def qualifications(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @fresh_factor_required
 def qualification_grant(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    organisation = permissions.organisation_for_qualification_admin(request.user, organisation_id)
+    user = staff_user(request)
+    organisation = permissions.organisation_for_qualification_admin(user, organisation_id)
     today = timezone.localdate()
     form = QualificationForm(
         request.POST or None,
@@ -228,7 +239,7 @@ def qualification_grant(request: HttpRequest, organisation_id: int) -> HttpRespo
         form,
         lambda data: grant_qualification(
             data["user"],
-            actor=request.user,
+            actor=user,
             component=data["component"],
             organisation=organisation,
             valid_from=data["valid_from"],
@@ -245,14 +256,13 @@ def qualification_grant(request: HttpRequest, organisation_id: int) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 @fresh_factor_required
 def qualification_withdraw(request: HttpRequest, qualification_id: int) -> HttpResponse:
-    qualification = permissions.qualification_for_admin(request.user, qualification_id)
+    user = staff_user(request)
+    qualification = permissions.qualification_for_admin(user, qualification_id)
     form = WithdrawQualificationForm(request.POST or None)
     return submit(
         request,
         form,
-        lambda data: withdraw_qualification(
-            qualification, actor=request.user, reason=data["reason"]
-        ),
+        lambda data: withdraw_qualification(qualification, actor=user, reason=data["reason"]),
         success=_("The qualification has been withdrawn."),
         then=reverse(
             "grading:qualifications", kwargs={"organisation_id": qualification.organisation_id}

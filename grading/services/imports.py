@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -85,7 +86,7 @@ def parse_rows(content: bytes, *, fmt: str) -> tuple[list[_Row], list[dict]]:
                 field=missing[0],
             )
         index = [header.index(name) for name in COLUMNS]
-        records = []
+        records: list[dict[str, Any] | None] = []
         for values in reader:
             if not any(v.strip() for v in values):
                 records.append(None)

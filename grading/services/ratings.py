@@ -137,7 +137,8 @@ def record_rating(booking: Booking, *, actor: Actor, scores: dict[str, int]) -> 
     same transaction. Not idempotent. Raises NotQualified, AlreadyRated,
     RatingNotNeeded, ResultStateError, ScoringError.
     """
-    if not permissions.can_rate(authz.require_person(actor), booking):
+    person = authz.require_person(actor)
+    if not permissions.can_rate(person, booking):
         raise NotQualified(field="booking")
     booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
     booking.session = ExamSession.objects.select_related("centre", "exam_version").get(
@@ -152,10 +153,10 @@ def record_rating(booking: Booking, *, actor: Actor, scores: dict[str, int]) -> 
         raise ResultStateError(
             _("Only an attempt the candidate sat can be rated."), code="not_sat", field="booking"
         )
-    if not can_rate(actor, booking):
+    if not can_rate(person, booking):
         raise NotQualified(field="booking")
     ratings = list(Rating.objects.filter(booking=booking))
-    if any(r.rater_id == actor.pk for r in ratings):
+    if any(r.rater_id == person.pk for r in ratings):
         raise AlreadyRated(field="booking")
     if Result.objects.filter(booking=booking, is_current=True).exists():
         raise RatingNotNeeded(field="booking")
@@ -171,7 +172,7 @@ def record_rating(booking: Booking, *, actor: Actor, scores: dict[str, int]) -> 
         scores, aspects=rubric.aspects, gate_aspect=rubric.gate_aspect
     )
     rating = Rating.objects.create(
-        booking=booking, rater=actor, kind=kind, scores=clean, total=total
+        booking=booking, rater=person, kind=kind, scores=clean, total=total
     )
     record_event(
         actor,
