@@ -171,6 +171,13 @@ def _parse_datetime(text: str | None) -> datetime.datetime | None:
     return value
 
 
+def _required_datetime(text: str | None, *, field: str) -> datetime.datetime:
+    value = _parse_datetime(text)
+    if value is None:
+        raise ValueError(f"a published key needs {field}")
+    return value
+
+
 def keys_from_document(document: dict) -> dict[str, PublishedKey]:
     """The published key list (`/c/keys.json`) as PublishedKey objects by key id."""
     keys = {}
@@ -178,7 +185,7 @@ def keys_from_document(document: dict) -> dict[str, PublishedKey]:
         keys[item["key_id"]] = PublishedKey(
             key_id=item["key_id"],
             public_key=public_key_from_text(item["public_key"]),
-            valid_from=_parse_datetime(item["valid_from"]),
+            valid_from=_required_datetime(item["valid_from"], field="valid_from"),
             valid_until=_parse_datetime(item.get("valid_until")),
         )
     return keys

@@ -56,6 +56,7 @@ def rate_limited(request) -> bool:
 
 
 def _too_many(request, *, as_json: bool):
+    response: HttpResponse
     if as_json:
         response = JsonResponse({"error": "rate_limited"}, status=429)
     else:

@@ -214,6 +214,18 @@ def test_command_line_gives_distinct_exit_codes(published, capsys):
     )
 
 
+def test_key_list_without_a_window_start_is_unusable(tmp_path, published, capsys):
+    document = keys_document()
+    document["keys"][1]["valid_from"] = ""
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps(document))
+
+    code = cli.main(["--keys", str(keys), published[2], published[3], "AAAA"])
+
+    assert code == cli.EXIT_USAGE
+    assert "valid_from" in capsys.readouterr().out
+
+
 def test_module_runs_with_python_dash_m_without_django(published):
     """The verifier imports no Django settings and no database."""
     token = sign_payload(data(), NEW)
