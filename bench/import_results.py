@@ -74,6 +74,9 @@ def main() -> None:
     assert connection.vendor == "postgresql", "the bench runs on PostgreSQL"
     n = args.rows
     version = ExamVersion.objects.get(code="LEZ-B1-2026A")
+    conversion = version.conversion_table
+    if conversion is None:
+        raise SystemExit("LEZ-B1-2026A has no conversion table: is the catalogue seeded?")
 
     # --- a clean slate for grading and the bench's bookings ----------------------------
     Result.objects.all().delete()
@@ -155,7 +158,7 @@ def main() -> None:
         + "".join(f"{ref},LEZ,{raw}\n" for ref, raw in rows)
     ).encode()
     sat_on = timezone.localdate(starts)
-    table = {int(k): v for k, v in version.conversion_table.items()}
+    table = {int(k): v for k, v in conversion.items()}
 
     # --- baseline: plain bulk_create of the same rows into the same table --------------
     t0 = time.perf_counter()

@@ -52,10 +52,11 @@ def main() -> None:
             ("SPR", "B1"),
         ]
     ]
-    progress = Progress(complete=True, term_end=None, items=items)
     # Grading's selector is measured by grading; here it answers "complete" for free.
-    services.issuing.candidate_progress = lambda candidate: progress
-    candidates = [CandidateFactory() for _ in range(N)]
+    services.issuing.candidate_progress = lambda candidate: Progress(
+        complete=True, term_end=candidate.term_end, items=items
+    )
+    candidates = [CandidateFactory.create() for _ in range(N)]
     issue_certificate_task.delay(candidates[0].pk)  # warm up: key, caches, imports
 
     started = time.perf_counter()

@@ -65,10 +65,10 @@ def prepare() -> str:
     from tests.examens.factories import CandidateFactory
 
     items = [ProgressItem("LEZ", "Lezen", "Reading", "B1", "passed", 1, None, None, None)]
-    services.issuing.candidate_progress = lambda c: Progress(
-        complete=True, term_end=None, items=items
+    services.issuing.candidate_progress = lambda candidate: Progress(
+        complete=True, term_end=candidate.term_end, items=items
     )
-    certificate = services.issue_certificate(CandidateFactory(), actor=SYSTEM)
+    certificate = services.issue_certificate(CandidateFactory.create(), actor=SYSTEM)
     return f"/c/v/{certificate.payload}.json"
 
 

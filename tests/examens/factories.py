@@ -34,14 +34,17 @@ def make_bsn() -> str:
             return base + str(last)
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
         django_get_or_create = ("name",)
 
-    name = factory.Sequence(lambda n: f"Gemeente {n}")
+    # A declaration or a plain value: AgencyFactory pins both to fixed strings.
+    name: factory.declarations.BaseDeclaration | str = factory.Sequence(lambda n: f"Gemeente {n}")
     kind = Organisation.Kind.MUNICIPALITY
-    cbs_code = factory.Sequence(lambda n: f"{(n % 9000) + 1000:04d}")
+    cbs_code: factory.declarations.BaseDeclaration | str = factory.Sequence(
+        lambda n: f"{(n % 9000) + 1000:04d}"
+    )
 
 
 class AgencyFactory(OrganisationFactory):
@@ -107,7 +110,7 @@ def component(code: str) -> Component:
     return Component.objects.get(code=code)
 
 
-class CandidateFactory(factory.django.DjangoModelFactory):
+class CandidateFactory(factory.django.DjangoModelFactory[Candidate]):
     class Meta:
         model = Candidate
 
