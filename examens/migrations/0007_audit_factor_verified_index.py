@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('examens', '0006_lean_write_indexes'),
+        ("examens", "0006_lean_write_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(condition=models.Q(('action', 'examens.otp.verified')), fields=['actor', '-created_at'], name='auditevent_factor_verified'),
+            model_name="auditevent",
+            index=models.Index(
+                condition=models.Q(("action", "examens.otp.verified")),
+                fields=["actor", "-created_at"],
+                name="auditevent_factor_verified",
+            ),
         ),
     ]
