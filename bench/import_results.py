@@ -186,7 +186,9 @@ def main() -> None:
 
     # --- the import service --------------------------------------------------------------
     t0 = time.perf_counter()
-    outcome = import_machine_scores(content, actor=importer, filename="bench.csv")
+    outcome = import_machine_scores(
+        content, actor=importer, filename="bench.csv", organisation_ids={org.pk}
+    )
     service = time.perf_counter() - t0
     assert outcome.created
     assert outcome.row_count == n
@@ -194,7 +196,9 @@ def main() -> None:
     print(f"import_machine_scores: {service:.2f}s ({n / service:,.0f} rows/s)")
 
     t0 = time.perf_counter()
-    again = import_machine_scores(content, actor=importer, filename="bench.csv")
+    again = import_machine_scores(
+        content, actor=importer, filename="bench.csv", organisation_ids={org.pk}
+    )
     assert not again.created
     print(f"re-import (idempotent no-op): {time.perf_counter() - t0:.2f}s")
 
