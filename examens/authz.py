@@ -56,10 +56,9 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from .audit import Actor, SystemActor
-from .exceptions import NotPermitted
+from .exceptions import FreshFactorRequired, NotPermitted
 from .models import AuditEvent, Organisation, User
 
 FACTOR_VERIFIED_ACTION = "examens.otp.verified"
@@ -142,9 +141,6 @@ def has_fresh_factor(user: User) -> bool:
 
 
 def require_fresh_factor(user: User) -> None:
-    """NotPermitted (code fresh_factor_required) unless `user` verified a code recently."""
+    """FreshFactorRequired (a NotPermitted) unless `user` verified a code recently."""
     if not has_fresh_factor(user):
-        raise NotPermitted(
-            _("Confirm with a new code from your authenticator app first."),
-            code="fresh_factor_required",
-        )
+        raise FreshFactorRequired()

@@ -63,3 +63,10 @@ class NotPermitted(ExamAdminError):
     code = "not_permitted"
     status = 403
     default_message = _("You are not allowed to do this.")
+
+
+class FreshFactorRequired(NotPermitted):
+    """The service asks for a second factor entered recently (examens.authz)."""
+
+    code = "fresh_factor_required"
+    default_message = _("Confirm with a new code from your authenticator app first.")

@@ -45,12 +45,6 @@ class EvidenceMissing(GradingError):
     default_message = _("The evidence this component needs is missing.")
 
 
-class FreshFactorRequired(GradingError):
-    code = "fresh_factor_required"
-    status = 403
-    default_message = _("Confirm with a new code from your authenticator app first.")
-
-
 class ImportRejected(GradingError):
     """A file with a bad row: nothing was imported; `details["errors"]` lists every one."""
 

@@ -7,7 +7,6 @@ import secrets
 from django.utils import timezone
 
 from examens import sql
-from examens.audit import SystemActor
 from examens.models import User
 
 from ..models import Booking, ExamSession
@@ -69,11 +68,6 @@ def lock_booking(booking_id: int) -> Booking:
 
 def user_or_none(actor) -> User | None:
     return actor if isinstance(actor, User) else None
-
-
-def require_actor(actor) -> None:
-    if not isinstance(actor, User | SystemActor):
-        raise TypeError("scheduling services need an actor: a User or a SystemActor")
 
 
 def now():
