@@ -476,8 +476,10 @@ def test_released_result_is_mailed_to_the_candidate_without_bsn_or_raw_score(
     from django.core import mail
 
     booking = BookingFactory()
+    # A name without digits: a factory sequence number must not look like the raw score.
+    booking.candidate.given_names, booking.candidate.family_name = "Amira", "Haddad"
     booking.candidate.email = "amira@example.nl"
-    booking.candidate.save(update_fields=["email"])
+    booking.candidate.save(update_fields=["email", "given_names", "family_name"])
     with transaction.atomic():
         draft = create_scored_draft(booking, actor=actor, raw=33, source="t")
     with django_capture_on_commit_callbacks(execute=True):
