@@ -92,7 +92,6 @@ def test_database_url_is_parsed_with_encoded_credentials_and_options():
     assert config["OPTIONS"] == {
         "sslmode": "require",
         "connect_timeout": "5",
-        "prepare_threshold": 5,
     }
 
 
@@ -102,14 +101,6 @@ def test_database_url_without_port_or_password():
     assert config["PASSWORD"] == ""
     assert config["PORT"] == ""
     assert config["NAME"] == "examenbeheer"
-
-
-def test_prepared_statements_are_on_by_default_and_can_be_turned_off(monkeypatch):
-    url = "postgres://postgres@127.0.0.1/examenbeheer"
-    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "2")
-    assert database_from_url(url)["OPTIONS"] == {"prepare_threshold": 2}
-    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "0")
-    assert database_from_url(url)["OPTIONS"] == {}
 
 
 def test_database_url_rejects_other_engines():
