@@ -3,7 +3,7 @@
 Two kinds of entries, both in Django's default cache (Redis in production, so
 every worker sees the same values):
 
-- the status entry of a serial (certificate id, status, reason, date), written
+- the status entry of a serial (certificate id, status, reason code, date), written
   by the services on commit of every status change, so a verifier sees a
   suspension or revocation as soon as it is committed;
 - the pending verification count of a certificate, incremented per scan and
@@ -26,7 +26,8 @@ from .models import Certificate
 from .verification import StatusEntry
 
 KEYS_KEY = "certificates:published-keys:v1"
-STATUS_KEY = "certificates:status:v1:{serial}"
+# v2: the entry holds the reason code (v1 held the internal free text).
+STATUS_KEY = "certificates:status:v2:{serial}"
 # Bounds the damage of a lost write (cache down during a commit): the entry is
 # reread from the database at the latest after this long.
 STATUS_SECONDS = 3600
@@ -101,16 +102,16 @@ def _status_key(serial: str) -> str:
 def _as_row(certificate: Certificate) -> tuple:
     changed = certificate.status_changed_at
     since = timezone.localdate(changed).isoformat() if changed else None
-    return (certificate.pk, certificate.status, certificate.status_reason, since)
+    return (certificate.pk, certificate.status, certificate.status_reason_code, since)
 
 
 def _from_row(row: tuple) -> RegisterEntry:
-    pk, status, reason, since = row
+    pk, status, reason_code, since = row
     return RegisterEntry(
         certificate_id=pk,
         status=StatusEntry(
             status=status,
-            reason=reason,
+            reason=reason_code,
             since=datetime.date.fromisoformat(since) if since else None,
         ),
     )
@@ -145,7 +146,7 @@ def register_entry(serial: str, *, count: bool = False) -> RegisterEntry | None:
     if row is None:
         certificate = (
             Certificate.objects.filter(serial=serial)
-            .only("pk", "serial", "status", "status_reason", "status_changed_at")
+            .only("pk", "serial", "status", "status_reason_code", "status_changed_at")
             .first()
         )
         if certificate is None:

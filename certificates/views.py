@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -19,7 +20,7 @@ from examens.privacy import client_address
 from examens.views.errors import act
 
 from .cache import hit_window
-from .models import Certificate
+from .models import REVOKE_REASONS, SUSPEND_REASONS, Certificate
 from .pdf import outcome_texts
 from .permissions import can_manage, certificate_for_downloader, certificate_for_manager
 from .selectors import (
@@ -34,7 +35,7 @@ from .services import (
     suspend_certificate,
 )
 from .storage import open_certificate_pdf
-from .verification import Outcome, VerificationResult
+from .verification import Outcome, VerificationResult, reason_label
 
 DOWNLOAD_SALT = "certificates.candidate-download"
 
@@ -83,6 +84,7 @@ def _as_json(result: VerificationResult) -> dict:
         body["status"] = {
             "status": result.status.status,
             "reason": result.status.reason,
+            "reason_label": reason_label(result.status.reason),
             "since": result.status.since.isoformat() if result.status.since else None,
         }
     if result.key is not None:
@@ -120,6 +122,8 @@ def verify(request, token: str):
         "result": result,
         "json_url": reverse("certificates:verify-json", args=[token]),
     }
+    if result.status is not None and result.status.reason:
+        context["reason"] = reason_text(result.status.reason)
     data = result.data
     if data is not None:
         route = (
@@ -193,14 +197,15 @@ def download_link_max_age() -> int:
 
 @require_GET
 def candidate_download(request, value: str):
-    """The holder's download through an expiring signed link; a revoked one is gone."""
+    """The holder's download through an expiring signed link, of a valid certificate only:
+    suspended or revoked, the link answers 404 (and works again after a reinstatement)."""
     try:
         serial = signing.TimestampSigner(salt=DOWNLOAD_SALT).unsign(
             value, max_age=download_link_max_age()
         )
     except signing.BadSignature:
         raise Http404 from None
-    certificate = gate(Certificate.objects.exclude(status="revoked"), serial=serial)
+    certificate = gate(Certificate.objects.filter(status=Certificate.Status.VALID), serial=serial)
     return _pdf_response(certificate)
 
 
@@ -224,25 +229,39 @@ def detail(request, pk: int):
             "link": link,
             "link_days": download_link_max_age() // 86400,
             "verify_url": reverse("certificates:verify", args=[certificate.payload]),
+            "suspend_reasons": [(code, reason_text(code)) for code in SUSPEND_REASONS],
+            "revoke_reasons": [(code, reason_text(code)) for code in REVOKE_REASONS],
         },
     )
 
 
-STATUS_ACTIONS = {
-    "suspend": suspend_certificate,
-    "reinstate": reinstate_certificate,
-    "revoke": revoke_certificate,
-}
+# Suspending and revoking take a reason code (shown to verifiers); reinstating does not.
+CODED_ACTIONS = {"suspend": suspend_certificate, "revoke": revoke_certificate}
+
+
+def reason_text(code: str) -> str:
+    """A reason code's label in the page's language (Certificate.ReasonCode)."""
+    return str(Certificate.ReasonCode(code).label) if code in Certificate.ReasonCode else code
 
 
 @require_POST
 def change_status(request, pk: int, action: str):
     certificate = certificate_for_manager(request.user, pk)
-    require(action in STATUS_ACTIONS)
-    service = STATUS_ACTIONS[action]
+    require(action in CODED_ACTIONS or action == "reinstate")
+    reason = request.POST.get("reason", "")
+    if action == "reinstate":
+        call = partial(reinstate_certificate, certificate, actor=request.user, reason=reason)
+    else:
+        call = partial(
+            CODED_ACTIONS[action],
+            certificate,
+            actor=request.user,
+            reason_code=request.POST.get("reason_code", ""),
+            reason=reason,
+        )
     return act(
         request,
-        lambda: service(certificate, actor=request.user, reason=request.POST.get("reason", "")),
+        call,
         success=_("The status of the certificate was changed."),
         then=reverse("certificates:detail", kwargs={"pk": certificate.pk}),
     )

@@ -9,6 +9,7 @@ each part to its service. DJANGO_PROFILE=production hardens everything for
 
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .env import (
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "examens",
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "examens.locale_middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "examens.middleware.NotPermittedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "examens.middleware.StaffPagesNotStoredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -267,14 +271,63 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging: never a BSN --------------------------------------------------------
+# Every handler masks BSNs (examens.privacy.MaskBsnLogFilter), Django's own included:
+# the access log (`django.server`, which would print a GET's query string in full) and
+# the error mail to ADMINS (masked whole: its report carries the request's data).
+# Django configures its defaults first and a second configuration does not detach
+# handlers from loggers it does not name, so `django` and `django.server` are named here.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_bsn": {"()": "examens.privacy.MaskBsnLogFilter"}},
+    "filters": {
+        "mask_bsn": {"()": "examens.privacy.MaskBsnLogFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_bsn"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_bsn"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "examens.privacy.MaskingAdminEmailHandler",
+            "filters": ["require_debug_false", "mask_bsn"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
+}
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------
+# Every response: our own origin only, nothing inline. Scripts and styles are static
+# files; a page that must run an inline script gives it `nonce="{{ request.csp_nonce }}"`
+# (the nonce is added to the header only on pages that use it). One view widens the
+# policy, with a decorator: /api/docs/ allows `data:` images (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # --- Production hardening -------------------------------------------------------
@@ -289,5 +342,12 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+else:
+    SESSION_COOKIE_SECURE = False
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# The language cookie (set by the switch in the header) with the session cookie's flags.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = SESSION_COOKIE_HTTPONLY
+LANGUAGE_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE

@@ -16,6 +16,10 @@ from tests.examens.factories import MembershipFactory, UserFactory, add_totp_dev
 
 REQUIRE_SERVICES = bool(os.environ.get("REQUIRE_SERVICES"))
 
+# Scan every response, mail, log record, PDF and QR payload for a BSN of the test data;
+# check the CSP and Cache-Control of every page.
+pytest_plugins = ["tests.bsn_scan", "tests.page_policy"]
+
 
 def require_service(name: str, configured: bool) -> None:
     """Skip a service test on a plain machine; fail it in CI (REQUIRE_SERVICES set)."""

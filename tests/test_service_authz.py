@@ -343,7 +343,9 @@ CASES: dict[str, tuple[str, Callable]] = {
     ),
     "suspend_certificate": (
         Role.PLANNER,
-        lambda w, a: _cert().suspend_certificate(w.certificate, actor=a, reason="r"),
+        lambda w, a: _cert().suspend_certificate(
+            w.certificate, actor=a, reason_code="under_investigation", reason="r"
+        ),
     ),
     "reinstate_certificate": (
         Role.PLANNER,
@@ -351,7 +353,9 @@ CASES: dict[str, tuple[str, Callable]] = {
     ),
     "revoke_certificate": (
         Role.PLANNER,
-        lambda w, a: _cert().revoke_certificate(w.certificate, actor=a, reason="r"),
+        lambda w, a: _cert().revoke_certificate(
+            w.certificate, actor=a, reason_code="fraud", reason="r"
+        ),
     ),
 }
 

@@ -184,14 +184,26 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: forced after the first password login, or from Security.
 
     A user who already has an app must first prove it: without that, a stolen
-    password would be enough to add an attacker's app.
+    password would be enough to add an attacker's app. A GET writes nothing: it
+    shows the enrolment in progress, or a button that starts one (a POST, which
+    makes the secret and its audit event) and comes back here.
     """
     user = staff_user(request)
     if not is_verified(user) and twofactor.has_confirmed_totp(user):
         return redirect(_with_next("examens:otp-verify", request))
     if is_verified(user) and not factor_is_fresh(request):
         return _confirm_first(request, reverse("examens:otp-enrol"))
-    device = twofactor.start_totp_enrolment(user, actor=user)
+    if request.method == "POST" and request.POST.get("action") == "start":
+        twofactor.start_totp_enrolment(user, actor=user)
+        return redirect(_with_next("examens:otp-enrol", request))
+    device = twofactor.pending_totp_device(user)
+    context = {
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "forced": not is_verified(user),
+        "device": device,
+    }
+    if device is None:
+        return render(request, "examens/auth/enrol.html", context)
     form = EnrolForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -217,12 +229,10 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
         request,
         "examens/auth/enrol.html",
         {
+            **context,
             "form": form,
             "qr_svg": mark_safe(_qr_svg(device.config_url)),  # noqa: S308 - our own SVG
             "secret": _grouped(secret),
-            "device": device,
-            "next": request.POST.get("next") or request.GET.get("next", ""),
-            "forced": not is_verified(user),
         },
         status=status,
     )

@@ -26,6 +26,7 @@ PASSWORD = "correct horse battery"
 LOGIN = reverse("examens:login")
 VERIFY = reverse("examens:otp-verify")
 ENROL = reverse("examens:otp-enrol")
+START = {"action": "start"}
 BACKUP_CODES = reverse("examens:otp-backup-codes")
 SECURITY = reverse("examens:security")
 
@@ -174,6 +175,7 @@ def test_enrolment_page_shows_qr_svg_and_base32_secret(client):
     user = UserFactory()
     post_password(client, user.username)
 
+    client.post(ENROL, START)
     response = client.get(ENROL)
 
     device = TOTPDevice.objects.get(user=user, confirmed=False)
@@ -192,10 +194,37 @@ def test_enrolment_page_reuses_the_pending_device(client):
     user = UserFactory()
     post_password(client, user.username)
 
-    client.get(ENROL)
-    client.get(ENROL)
+    client.post(ENROL, START)
+    first = client.get(ENROL).context["secret"]
+    client.post(ENROL, START)
 
     assert TOTPDevice.objects.filter(user=user).count() == 1
+    assert client.get(ENROL).context["secret"] == first
+
+
+def test_enrolment_page_get_writes_nothing_and_offers_to_start(client):
+    """The probe's finding: every GET made a pending device and an audit event."""
+    user = UserFactory()
+    post_password(client, user.username, next="/candidates/")
+    events = AuditEvent.objects.count()
+
+    first = client.get(f"{ENROL}?next=%2Fcandidates%2F")
+    client.get(ENROL)
+
+    body = first.content.decode()
+    assert first.status_code == 200
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert AuditEvent.objects.count() == events
+    assert 'name="action" value="start"' in body
+    assert 'name="next" value="/candidates/"' in body
+    assert "<svg" not in body
+
+    started = client.post(ENROL, {**START, "next": "/candidates/"})
+
+    assert started.status_code == 302
+    assert started.url == f"{ENROL}?next=%2Fcandidates%2F"
+    assert TOTPDevice.objects.filter(user=user, confirmed=False).count() == 1
+    assert AuditEvent.objects.filter(action="examens.otp.enrolment_started").count() == 1
 
 
 def test_enrolment_confirmed_with_right_code_shows_ten_codes_mails_and_audits(
@@ -203,7 +232,7 @@ def test_enrolment_confirmed_with_right_code_shows_ten_codes_mails_and_audits(
 ):
     user = UserFactory()
     post_password(client, user.username)
-    client.get(ENROL)
+    client.post(ENROL, START)
     device = TOTPDevice.objects.get(user=user, confirmed=False)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -241,7 +270,7 @@ def test_enrolment_confirmed_with_right_code_shows_ten_codes_mails_and_audits(
 def test_backup_codes_are_shown_only_once(client):
     user = UserFactory()
     post_password(client, user.username)
-    client.get(ENROL)
+    client.post(ENROL, START)
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     client.post(ENROL, {"token": current_totp(device)})
     client.get(BACKUP_CODES)
@@ -255,7 +284,7 @@ def test_backup_codes_are_shown_only_once(client):
 def test_enrolment_refused_with_wrong_code(client, django_capture_on_commit_callbacks):
     user = UserFactory()
     post_password(client, user.username)
-    client.get(ENROL)
+    client.post(ENROL, START)
     device = TOTPDevice.objects.get(user=user, confirmed=False)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -293,7 +322,7 @@ def test_second_device_added_from_security_keeps_backup_codes(
     mark_fresh(verified_client)
     user = verified_client.user
     old_codes = twofactor.regenerate_backup_codes(fresh_factor(user), actor=user)
-    verified_client.get(ENROL)
+    verified_client.post(ENROL, START)
     device = TOTPDevice.objects.get(user=user, confirmed=False)
 
     with django_capture_on_commit_callbacks(execute=True):
