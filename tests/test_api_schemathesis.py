@@ -23,7 +23,8 @@ import re
 
 import pytest
 import schemathesis
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from django.urls import resolve
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
@@ -106,7 +107,19 @@ def with_real_token(case, tokens: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def api_world(db, settings):
+def wsgi_keeps_the_test_connection():
+    """Calls through the bare WSGI application end with `request_finished`, which
+    closes the database connection (and with it the test's transaction on
+    PostgreSQL). Django's test client unhooks the same handler around its calls."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_world(db, settings, wsgi_keeps_the_test_connection):
     """A little of everything, so that generated ids and references sometimes hit and
     every kind of body (a session, a booking, a released result) is validated."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
