@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "csp",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "examens",
     "scheduling",
     "grading",
@@ -252,15 +253,16 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents every error each operation can answer (examens/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "examens.api_schema.ApiAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "examens.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["examens.api_auth.VerifiedStaffOrToken"],
     "EXCEPTION_HANDLER": "examens.api_errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 100,
+    # limit 1..500 (default 100), offset 0..2^31-1; anything else is a 400 naming it.
+    "DEFAULT_PAGINATION_CLASS": "examens.api_input.BoundedLimitOffsetPagination",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Examenbeheer inburgering API",
@@ -268,6 +270,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"LevelEnum": "examens.models.Level"},
+    # The `api_id` path converter (examens/api_input.py): ids 1..MAX_ID, PostgreSQL's bigint.
+    "PATH_CONVERTER_OVERRIDES": {
+        "api_id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging: never a BSN --------------------------------------------------------
