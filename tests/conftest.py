@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 from django.contrib.auth import SESSION_KEY
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -15,6 +16,11 @@ from examens.models import User
 from tests.examens.factories import MembershipFactory, UserFactory, add_totp_device
 
 REQUIRE_SERVICES = bool(os.environ.get("REQUIRE_SERVICES"))
+
+# Property tests keep no example database: nothing written into the working tree
+# (.hypothesis/), and every run tries the same examples as CI.
+hypothesis_settings.register_profile("suite", database=None, derandomize=True)
+hypothesis_settings.load_profile("suite")
 
 # Scan every response, mail, log record, PDF and QR payload for a BSN of the test data;
 # check the CSP and Cache-Control of every page.
