@@ -1,14 +1,17 @@
 """Shared fixtures: users with and without a verified second factor, services switches."""
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from hypothesis import settings as hypothesis_settings
 from django.contrib.auth import SESSION_KEY
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
+from hypothesis import settings as hypothesis_settings
 
 from examens.audit import record_event
 from examens.authz import FACTOR_VERIFIED_ACTION
@@ -17,8 +20,11 @@ from tests.examens.factories import MembershipFactory, UserFactory, add_totp_dev
 
 REQUIRE_SERVICES = bool(os.environ.get("REQUIRE_SERVICES"))
 
-# Property tests keep no example database: nothing written into the working tree
-# (.hypothesis/), and every run tries the same examples as CI.
+# Property tests keep no example database and write their caches (.hypothesis/) into a
+# temporary folder, never the working tree; every run tries the same examples as CI.
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", _HYPOTHESIS_HOME)
 hypothesis_settings.register_profile("suite", database=None, derandomize=True)
 hypothesis_settings.load_profile("suite")
 
