@@ -54,6 +54,47 @@ def make_bsn() -> str:
             return base + str(total % 11)
 
 
+def session_row(room, version, starts_at, *, capacity: int, status: str, **extra):
+    """An unsaved B1 session of `version` in `room`, booking closed 48 hours before."""
+    from scheduling.models import ExamSession
+
+    return ExamSession(
+        centre_id=room.centre_id,
+        room=room,
+        component=version.component,
+        exam_version=version,
+        level="B1",
+        starts_at=starts_at,
+        duration_minutes=65,
+        capacity=capacity,
+        status=status,
+        booking_closes_at=starts_at - datetime.timedelta(hours=48),
+        **extra,
+    )
+
+
+def make_candidates(family_name: str, count: int, *, municipality, route) -> list:
+    """`count` candidates `<family_name><n>` with valid BSNs, bulk-created."""
+    from examens.models import Candidate
+
+    return Candidate.objects.bulk_create(
+        (
+            Candidate(
+                bsn=make_bsn(),
+                given_names="Bench",
+                family_name=f"{family_name}{index}",
+                date_of_birth=datetime.date(1990, 1, 1),
+                municipality=municipality,
+                route=route,
+                term_start=datetime.date(2025, 1, 1),
+                term_end=datetime.date(2028, 1, 1),
+            )
+            for index in range(count)
+        ),
+        batch_size=5000,
+    )
+
+
 def seed_world(
     *,
     sessions: int,
@@ -66,7 +107,6 @@ def seed_world(
     from django.utils import timezone
 
     from examens.models import (
-        Candidate,
         ExamCentre,
         ExamVersion,
         Membership,
@@ -97,39 +137,19 @@ def seed_world(
         room = rooms[index % len(rooms)]
         starts_at = start + datetime.timedelta(hours=2 * (index // len(rooms)))
         rows.append(
-            ExamSession(
-                centre_id=room.centre_id,
-                room=room,
-                component=version.component,
-                exam_version=version,
-                level="B1",
-                starts_at=starts_at,
-                duration_minutes=65,
+            session_row(
+                room,
+                version,
+                starts_at,
                 capacity=capacity,
                 status="published",
-                booking_closes_at=starts_at - datetime.timedelta(hours=48),
                 accommodations=["extended_time"] if index % 3 == 0 else [],
                 max_extra_minutes=30 if index % 3 == 0 else 0,
             )
         )
     ExamSession.objects.bulk_create(rows, batch_size=2000)
     route = Route.objects.get(code="B1", regime__code="WI2021")
-    Candidate.objects.bulk_create(
-        (
-            Candidate(
-                bsn=make_bsn(),
-                given_names="Bench",
-                family_name=f"Candidate{index}",
-                date_of_birth=datetime.date(1990, 1, 1),
-                municipality=municipality,
-                route=route,
-                term_start=datetime.date(2025, 1, 1),
-                term_end=datetime.date(2028, 1, 1),
-            )
-            for index in range(candidates)
-        ),
-        batch_size=5000,
-    )
+    make_candidates("Candidate", candidates, municipality=municipality, route=route)
     from django.db import transaction
 
     with transaction.atomic():

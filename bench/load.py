@@ -38,6 +38,7 @@ import http.cookiejar
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -315,6 +316,7 @@ def main() -> None:
         )
     print(f"worker finished {drained:.0f} s after the load")
     failures, facts = check_invariants(held_session_ids=held, since=since)
+    shutil.rmtree(var_dir, ignore_errors=True)
     for fact in facts:
         print(f"  {fact}")
     if failures:

@@ -17,7 +17,7 @@ import datetime
 import itertools
 from dataclasses import dataclass, field
 
-from bench._common import make_bsn
+from bench._common import make_candidates, session_row
 
 IMPORTED_COMPONENT = "LEZ"
 _references = itertools.count(1)
@@ -29,24 +29,6 @@ class LoadWorld:
     staff_password: str
     held_sessions: list[tuple[int, list[str]]] = field(default_factory=list)  # id, references
     certificate_payloads: list[str] = field(default_factory=list)
-
-
-def _candidates(prefix: str, count: int, municipality, route) -> list:
-    from examens.models import Candidate
-
-    return Candidate.objects.bulk_create(
-        Candidate(
-            bsn=make_bsn(),
-            given_names="Load",
-            family_name=f"{prefix}{index}",
-            date_of_birth=datetime.date(1990, 1, 1),
-            municipality=municipality,
-            route=route,
-            term_start=datetime.date(2025, 1, 1),
-            term_end=datetime.date(2028, 1, 1),
-        )
-        for index in range(count)
-    )
 
 
 def _exempt(candidates, *, components, staff, agency, whole: bool = False) -> None:
@@ -105,22 +87,19 @@ def seed_load_world(*, held_sessions: int, per_session: int, certificates: int) 
         if requirement.component.code != IMPORTED_COMPONENT
     ]
 
-    taking = _candidates("Held", held_sessions * per_session, municipality, route)
+    taking = make_candidates(
+        "Held", held_sessions * per_session, municipality=municipality, route=route
+    )
     _exempt(taking, components=others, staff=staff, agency=agency)
     started = timezone.now() - datetime.timedelta(days=3)
     sessions = ExamSession.objects.bulk_create(
-        ExamSession(
-            centre_id=room.centre_id,
-            room=room,
-            component=version.component,
-            exam_version=version,
-            level="B1",
-            starts_at=started - datetime.timedelta(hours=2 * index),
-            duration_minutes=65,
+        session_row(
+            room,
+            version,
+            started - datetime.timedelta(hours=2 * index),
             capacity=per_session,
-            booked_count=per_session,
             status="held",
-            booking_closes_at=started - datetime.timedelta(days=2, hours=2 * index),
+            booked_count=per_session,
         )
         for index in range(held_sessions)
     )
@@ -157,7 +136,7 @@ def _issue_before(count: int, municipality, route, staff, agency) -> list[str]:
     from examens.audit import SYSTEM
 
     payloads = []
-    holders = _candidates("Holder", count, municipality, route)
+    holders = make_candidates("Holder", count, municipality=municipality, route=route)
     _exempt(holders, components=[], staff=staff, agency=agency, whole=True)
     for holder in holders:
         certificate = issue_certificate(holder, actor=SYSTEM)
