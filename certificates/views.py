@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import math
 from functools import partial
 
 from django.conf import settings
@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from examens import throttle
+from examens.addresses import client_address
 from examens.gates import gate, require
 from examens.models import Component, Route
-from examens.privacy import client_address
 from examens.views.errors import act
 
 from .cache import hit_window
@@ -43,26 +44,32 @@ DOWNLOAD_SALT = "certificates.candidate-download"
 # --- rate limiting -----------------------------------------------------------------------
 
 
-def rate_limited(request) -> bool:
-    """A fixed one-minute window per IP address in the cache (shared across workers).
+def rate_limited(request) -> int:
+    """A fixed one-minute window per client address in the cache (shared across workers).
 
-    The window is part of the key, so a counter that outlives its minute
-    never blocks the next one. One increment per request; the first request
-    of a window creates the counter.
+    Returns 0, or the seconds until the next window when this request is over
+    the limit. The address is the one every limit counts (examens.addresses:
+    X-Forwarded-For only from TRUSTED_PROXIES, IPv6 by /64); the clock is the
+    throttle's. The window is part of the key, so a counter that outlives its
+    minute never blocks the next one. One increment per request; the first
+    request of a window creates the counter.
     """
     limit = getattr(settings, "CERTIFICATE_VERIFY_RATE_PER_MINUTE", 60)
-    window = int(time.time() // 60)
+    at = throttle.now()
+    window = int(at // 60)
     key = f"certificates:verify-rate:{client_address(request)}:{window}"
-    return hit_window(key, 120) > limit
+    if hit_window(key, 120) <= limit:
+        return 0
+    return max(1, math.ceil((window + 1) * 60 - at))
 
 
-def _too_many(request, *, as_json: bool):
+def _too_many(request, wait: int, *, as_json: bool):
     response: HttpResponse
     if as_json:
         response = JsonResponse({"error": "rate_limited"}, status=429)
     else:
         response = render(request, "certificates/rate_limited.html", status=429)
-    response["Retry-After"] = "60"
+    response["Retry-After"] = str(wait)
     return response
 
 
@@ -115,8 +122,8 @@ def _as_json(result: VerificationResult) -> dict:
 @require_GET
 def verify(request, token: str):
     """The page the QR code opens: the verdict, the key, and the printed data to compare."""
-    if rate_limited(request):
-        return _too_many(request, as_json=False)
+    if wait := rate_limited(request):
+        return _too_many(request, wait, as_json=False)
     result = _verify(token)
     context: dict = {
         "result": result,
@@ -151,8 +158,8 @@ def verify(request, token: str):
 @require_GET
 def verify_json(request, token: str):
     """The same verdict for machines."""
-    if rate_limited(request):
-        return _too_many(request, as_json=True)
+    if wait := rate_limited(request):
+        return _too_many(request, wait, as_json=True)
     result = _verify(token)
     return JsonResponse(_as_json(result), json_dumps_params={"ensure_ascii": False})
 

@@ -7,6 +7,7 @@ each part to its service. DJANGO_PROFILE=production hardens everything for
 `manage.py check --deploy`.
 """
 
+import time
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
@@ -127,12 +128,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Examenbeheer inburgering")
-OTP_TOTP_THROTTLE_FACTOR = 1
-OTP_STATIC_THROTTLE_FACTOR = 1
-# Per-account and per-IP limits on password attempts at the login view.
-LOGIN_FAILURE_LIMIT_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_ACCOUNT", 5)
-LOGIN_FAILURE_LIMIT_IP = env_int("LOGIN_FAILURE_LIMIT_IP", 20)
-LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# django-otp's per-device back-off is off: it grows without bound whoever types the
+# codes, so anyone holding the password could lock the owner out for days. Codes are
+# throttled with passwords instead (examens.throttle, decision 0012).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Login throttling (decision 0012), per step: failures free of any wait for one account
+# from one address ("pair_free"), for one account from all addresses ("account_free"),
+# from one address for all accounts ("address_free"); beyond them the next attempt waits
+# 2, 4, 8, ... seconds after the last failure, at most "max_wait"; one failure is
+# forgotten for every "forget_every" seconds without a new one.
+_PASSWORD_MAX_WAIT = env_int("LOGIN_THROTTLE_MAX_WAIT_SECONDS", 900)
+_CODE_MAX_WAIT = env_int("CODE_THROTTLE_MAX_WAIT_SECONDS", 3600)
+LOGIN_THROTTLE = {
+    "password": {
+        "pair_free": 5,
+        "account_free": 20,
+        "address_free": 50,
+        "max_wait": _PASSWORD_MAX_WAIT,
+        "forget_every": _PASSWORD_MAX_WAIT,
+    },
+    "code": {
+        "pair_free": 3,
+        "account_free": 10,
+        "address_free": 20,
+        "max_wait": _CODE_MAX_WAIT,
+        "forget_every": _CODE_MAX_WAIT,
+    },
+}
+THROTTLE_CLOCK = time.time  # the throttle's and the verification limit's clock
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, e.g.
+# 10.0.0.0/8); without them the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # A fresh factor check is needed for sensitive actions after this many seconds.
 OTP_FRESHNESS_SECONDS = env_int("OTP_FRESHNESS_SECONDS", 300)
 # URL names reachable without a verified second factor. Everything else is staff-only.

@@ -150,8 +150,3 @@ def mask_every_handler(loggers=None) -> int:
 def digest_secret(secret: str) -> str:
     """What the database keeps of a secret that is shown once (API tokens, feed URLs)."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def client_address(request) -> str:
-    """The address limits are counted against (REMOTE_ADDR; set by the proxy in front)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"

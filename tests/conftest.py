@@ -71,6 +71,32 @@ def race(jobs):
     return results
 
 
+class Clock:
+    """A clock the test moves by hand, for settings.THROTTLE_CLOCK (login throttling and
+    the verification rate limit): no test waits for real time to pass."""
+
+    def __init__(self, start: float = 1_900_000_000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def throttle_clock(settings):
+    """The throttle's clock under the test's control, and no counts left from elsewhere."""
+    from django.core.cache import cache
+
+    clock = Clock()
+    settings.THROTTLE_CLOCK = clock
+    cache.clear()
+    yield clock
+    cache.clear()
+
+
 def login_verified(client, user):
     """Log `user` in with a confirmed TOTP device already verified in the session."""
     device = user.totpdevice_set.filter(confirmed=True).first() or add_totp_device(user)

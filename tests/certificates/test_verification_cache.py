@@ -163,7 +163,7 @@ def test_flush_whose_database_write_fails_keeps_the_counts_pending(certificate, 
 
 
 @pytest.fixture
-def redis_cache(settings, monkeypatch):
+def redis_cache(settings):
     """The production cache: Redis at REDIS_URL under a prefix of this test's own.
 
     Without REDIS_URL the test is skipped, unless REQUIRE_SERVICES is set: then it
@@ -181,11 +181,9 @@ def redis_cache(settings, monkeypatch):
             "KEY_PREFIX": prefix,
         }
     }
-    monkeypatch.setattr("certificates.cache._redis_client", None)
     yield
     for key in client.scan_iter(match=f"{prefix}:*"):
         client.delete(key)
-    monkeypatch.setattr("certificates.cache._redis_client", None)
 
 
 def test_on_redis_a_revocation_is_seen_at_once_and_scans_are_counted_once(

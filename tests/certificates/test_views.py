@@ -170,15 +170,42 @@ def test_each_verification_is_counted_without_who(client, certificate):
     assert AuditEvent.objects.count() == before
 
 
-def test_verification_is_rate_limited_per_ip(client, certificate, settings):
+def test_verification_is_rate_limited_per_ip(client, certificate, settings, throttle_clock):
     settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 3
+    throttle_clock.now = 60 * 1_000_000 + 15  # 15 s into a minute
     statuses = [verify_json(client, certificate.payload).status_code for _ in range(4)]
+    refused = verify_json(client, certificate.payload)
     other_ip = client.get(
         reverse("certificates:verify-json", args=[certificate.payload]), REMOTE_ADDR="10.0.0.9"
     )
+    throttle_clock.advance(45)
+    next_minute = verify_json(client, certificate.payload)
 
     assert statuses == [200, 200, 200, 429]
+    assert refused["Retry-After"] == "45"
     assert other_ip.status_code == 200
+    assert next_minute.status_code == 200
+
+
+def test_verification_limit_counts_the_client_behind_a_trusted_proxy(
+    client, certificate, settings, throttle_clock
+):
+    settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 2
+    url = reverse("certificates:verify-json", args=[certificate.payload])
+
+    def through_proxy(client_ip):
+        return client.get(url, REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=client_ip).status_code
+
+    settings.TRUSTED_PROXIES = []
+    shared = [through_proxy(f"203.0.113.{n}") for n in range(3)]
+    throttle_clock.advance(60)
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    one_client = [through_proxy("203.0.113.1") for _ in range(3)]
+    another_client = through_proxy("203.0.113.2")
+
+    assert shared == [200, 200, 429]  # the header ignored: everyone is the proxy
+    assert one_client == [200, 200, 429]
+    assert another_client == 200
 
 
 def test_public_keys_are_published_with_their_windows(client, certificate):
