@@ -29,7 +29,7 @@ from tests.certificates.test_verify_offline import (
     status_document,
 )
 
-ENTRY = {"serial": "AAAA-BBBB-CC", "since": "2026-03-05", "reason": "Onderzoek"}
+ENTRY = {"serial": "AAAA-BBBB-CC", "since": "2026-03-05", "reason": "under_investigation"}
 
 
 def tampered(token: str) -> str:
