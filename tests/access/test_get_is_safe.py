@@ -1,0 +1,111 @@
+"""GET changes nothing: every URL, every kind of visitor, the database and the audit trail
+compared before and after.
+
+Every URL pattern (pages, API, admin, the public verification pages), its
+parameters filled from the home world (tests/access/routes.py), is sent a GET
+by an anonymous visitor, a person who has given only a password and has no
+authenticator yet (the first login), each role of the owning organisation and
+an outsider (verified, with a fresh code), and a platform superuser in the
+admin. The whole database (every table's row count and a checksum of its rows,
+the audit trail included; sessions aside, see snapshot.py) must be the same
+afterwards. Known defects: tests/access/known.py, each a strict xfail here.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+from django.test import Client
+
+from examens.models import Role
+from tests.conftest import login_verified, mark_fresh
+from tests.examens.factories import UserFactory
+
+from .known import KNOWN_GET_WRITES
+from .routes import ROUTES, fill
+from .snapshot import changes, last_audit_id, snapshot
+from .world import ROLES, Home, build_outsiders
+
+pytestmark = pytest.mark.django_db
+
+MIN_REQUESTS = 2_000
+
+
+def visitors(home: Home) -> dict[str, Client]:
+    """Who sends the GETs, each with a client in the state that visitor has."""
+    clients = {"anonymous": Client()}
+    first_login = Client()
+    first_login.force_login(UserFactory(username="first-login"))  # password only, no app
+    clients["password only, no authenticator"] = first_login
+    platform = UserFactory(username="platform-admin", is_staff=True, is_superuser=True)
+    outsider = next(p.user for p in build_outsiders(home) if p.user is not None)
+    people = {f"home {role}": home.staff[role] for role in ROLES}
+    people |= {"platform superuser": platform, "outsider municipality planner": outsider}
+    for label, user in people.items():
+        client = Client()
+        login_verified(client, user)
+        mark_fresh(client)
+        clients[label] = client
+    return clients
+
+
+def paths(home: Home) -> list[tuple[str, str, str]]:
+    return [
+        (route.key, label, path)
+        for route in ROUTES
+        if route.key not in KNOWN_GET_WRITES
+        for label, path in fill(route, home)
+    ]
+
+
+def test_no_get_changes_the_database_or_the_audit_trail(home):
+    requests = paths(home)
+    counts: collections.Counter[str] = collections.Counter()
+    failures: list[str] = []
+    for visitor, client in visitors(home).items():
+        before, audit_from = snapshot(), last_audit_id()
+        group = ""
+        for key, label, path in requests:
+            if key.split(":")[0] != group:  # a checkpoint per app: says where it happened
+                if changed := changes(before, snapshot(), audit_from):
+                    failures.append(f"{visitor}, GETs of {group or 'unnamed'} pages: {changed}")
+                before, audit_from, group = snapshot(), last_audit_id(), key.split(":")[0]
+            response = client.get(path)
+            counts["requests"] += 1
+            counts[f"status {response.status_code}"] += 1
+            if response.status_code >= 500:
+                failures.append(f"{visitor}: GET {path} ({key}, {label}) answered 500")
+        if changed := changes(before, snapshot(), audit_from):
+            failures.append(f"{visitor}, GETs of {group} pages: {changed}")
+    print(f"\nGET sweep: {dict(counts)}")
+
+    assert not failures, "\n".join(failures)
+    assert counts["status 200"] > len(ROUTES)  # the pages were really shown, not refused
+    assert counts["requests"] >= MIN_REQUESTS
+
+
+@pytest.mark.parametrize("visitor", ["first login", "verified with a fresh code"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=reason))
+        for key, reason in KNOWN_GET_WRITES.items()
+    ],
+)
+def test_known_get_write_still_writes(home, key, visitor):
+    """Fails (strict xfail: XPASS) once the fix is merged: then remove the entry from
+    tests/access/known.py, and the sweep above covers the route again."""
+    client = Client()
+    if visitor == "first login":
+        client.force_login(UserFactory())
+    else:
+        login_verified(client, home.staff[Role.ADMIN])
+        mark_fresh(client)
+    route = next(route for route in ROUTES if route.key == key)
+    before, audit_from = snapshot(), last_audit_id()
+
+    for _label, path in fill(route, home):
+        client.get(path)
+
+    assert changes(before, snapshot(), audit_from) == []
