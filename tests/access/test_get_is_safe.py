@@ -29,7 +29,7 @@ from .world import ROLES, Home, build_outsiders
 
 pytestmark = pytest.mark.django_db
 
-MIN_REQUESTS = 2_000
+MIN_REQUESTS = 1_500
 
 
 def visitors(home: Home) -> dict[str, Client]:
@@ -50,9 +50,15 @@ def visitors(home: Home) -> dict[str, Client]:
     return clients
 
 
-def paths(home: Home) -> list[tuple[str, str, str]]:
+# Who opens the admin: the platform superuser; anonymous is its one refused visitor here.
+# Every organisation role is refused by the admin site's gate before an admin view runs
+# (test_cross_organisation.py sends them every admin URL).
+ADMIN_VISITORS = {"platform superuser", "anonymous"}
+
+
+def paths(home: Home) -> list[tuple[bool, str, str, str]]:
     return [
-        (route.key, label, path)
+        (route.is_admin, route.key, label, path)
         for route in ROUTES
         if route.key not in KNOWN_GET_WRITES
         for label, path in fill(route, home)
@@ -65,19 +71,16 @@ def test_no_get_changes_the_database_or_the_audit_trail(home):
     failures: list[str] = []
     for visitor, client in visitors(home).items():
         before, audit_from = snapshot(), last_audit_id()
-        group = ""
-        for key, label, path in requests:
-            if key.split(":")[0] != group:  # a checkpoint per app: says where it happened
-                if changed := changes(before, snapshot(), audit_from):
-                    failures.append(f"{visitor}, GETs of {group or 'unnamed'} pages: {changed}")
-                before, audit_from, group = snapshot(), last_audit_id(), key.split(":")[0]
+        for in_admin, key, label, path in requests:
+            if in_admin and visitor not in ADMIN_VISITORS:
+                continue
             response = client.get(path)
             counts["requests"] += 1
             counts[f"status {response.status_code}"] += 1
             if response.status_code >= 500:
                 failures.append(f"{visitor}: GET {path} ({key}, {label}) answered 500")
         if changed := changes(before, snapshot(), audit_from):
-            failures.append(f"{visitor}, GETs of {group} pages: {changed}")
+            failures.append(f"{visitor}'s GETs changed the database: {changed}")
     print(f"\nGET sweep: {dict(counts)}")
 
     assert not failures, "\n".join(failures)
