@@ -18,7 +18,7 @@ way Django's serializer stores them (integers plain, the rest pickled), so
 from __future__ import annotations
 
 import datetime
-import pickle
+import pickle  # reads entries that Django's Redis cache pickled  # nosec B403
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -112,7 +112,7 @@ def register_entry(serial: str, *, count: bool = False) -> RegisterEntry | None:
     if client is not None:
         keys = [cache.make_and_validate_key(key), cache.make_and_validate_key(_count_key(serial))]
         raw = run_script(client, LOOKUP_SCRIPT, keys=keys, args=[1 if count else 0])
-        row = pickle.loads(raw) if raw is not None else None  # noqa: S301 (our own cache)
+        row = pickle.loads(raw) if raw is not None else None  # noqa: S301 - our own cache  # nosec B301
         counted = count and row is not None
     else:
         row = cache.get(key)

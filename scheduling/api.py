@@ -223,14 +223,17 @@ class AvailabilityView(generics.ListAPIView):
 
 
 class SessionSeatsView(APIView):
-    """Seats of one session: a single indexed row read (also the benchmark's baseline)."""
+    """Seats of one published session: a single indexed row read (also the benchmark's
+    baseline). Published sessions are the national availability list; a draft, held or
+    cancelled session belongs to its centre's organisation and answers 404 like any
+    session that does not exist."""
 
     required_scope = "sessions:read"
 
     @extend_schema(responses={200: SeatsSerializer})
     def get(self, request, session_id: int):
         row = (
-            ExamSession.objects.filter(pk=session_id)
+            ExamSession.objects.filter(pk=session_id, status=ExamSession.Status.PUBLISHED)
             .values("id", "capacity", "booked_count", "held_count")
             .first()
         )

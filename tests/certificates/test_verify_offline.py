@@ -150,8 +150,9 @@ def test_suspended_serial_is_suspended():
     assert check(URL + sign_payload(data(), NEW), entry) == Outcome.SUSPENDED
 
 
-def test_garbage_is_malformed():
-    assert check("https://example.com/nothing-here") == Outcome.MALFORMED
+def test_garbage_is_not_a_certificate_code():
+    with pytest.raises(cli.UsageError, match="not a certificate code"):
+        check("https://example.com/nothing-here")
 
 
 def test_status_list_with_a_bad_signature_is_refused():
@@ -207,12 +208,12 @@ def test_command_line_gives_distinct_exit_codes(published, capsys):
     revoked = URL + sign_payload(data(serial="REVO-KEDX-XX"), NEW)
     forged = URL + sign_payload(data(), STRANGER)
 
-    assert cli.main([*published, revoked]) == cli.EXIT_STATUS
+    assert cli.main([*published, revoked]) == cli.EXIT_REVOKED
     assert (
         "Reden / Reason: Een resultaat is gecorrigeerd / A result was corrected (result_corrected)"
         in capsys.readouterr().out
     )
-    assert cli.main([*published, forged]) == cli.EXIT_INVALID
+    assert cli.main([*published, forged]) == cli.EXIT_FORGED
     assert (
         cli.main(["--keys", "/nonexistent", "--status", "/nonexistent", forged]) == cli.EXIT_USAGE
     )
@@ -227,7 +228,7 @@ def test_key_list_without_a_window_start_is_unusable(tmp_path, published, capsys
     code = cli.main(["--keys", str(keys), published[2], published[3], "AAAA"])
 
     assert code == cli.EXIT_USAGE
-    assert "valid_from" in capsys.readouterr().out
+    assert "keys[1].valid_from" in capsys.readouterr().err
 
 
 def test_module_runs_with_python_dash_m_without_django(published):
