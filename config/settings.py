@@ -291,3 +291,12 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+
+# --- Hostile input: limits named in the errors they cause ------------------------
+# One result import (API body or file): bytes and data rows (bench/import_results.py
+# imports 100,000 rows of about 25 bytes).
+RESULT_IMPORT_MAX_BYTES = env_int("RESULT_IMPORT_MAX_BYTES", 8 * 1024 * 1024)
+RESULT_IMPORT_MAX_ROWS = env_int("RESULT_IMPORT_MAX_ROWS", 100_000)
+# Name searches: one condition per word, at most this many words (the rest is ignored,
+# and the page says so).
+SEARCH_MAX_WORDS = env_int("SEARCH_MAX_WORDS", 5)

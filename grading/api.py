@@ -28,15 +28,29 @@ from scheduling.models import Booking
 
 from . import permissions
 from .models import Result
+from .score_file import check_size
 from .services import import_machine_scores
+from .services.imports import import_limits
 
 
 class RawBytesParser(BaseParser):
-    """Keeps the exact bytes: the file's SHA-256 makes a re-import a no-op."""
+    """Keeps the exact bytes: the file's SHA-256 makes a re-import a no-op.
+
+    Reads at most RESULT_IMPORT_MAX_BYTES (+1 to notice more): a body over the
+    limit is refused by its Content-Length before it is read, or as soon as
+    the limit is passed, never buffered whole.
+    """
 
     # DRF puts whatever a parser returns in request.data; the stubs allow only a mapping.
     def parse(self, stream, media_type=None, parser_context=None) -> bytes:  # type: ignore[override]
-        return stream.read()
+        limits = import_limits()
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH", "") if request is not None else ""
+        if str(declared).isdigit():
+            check_size(int(declared), limits)
+        content = stream.read(limits.max_bytes + 1)
+        check_size(len(content), limits)
+        return content
 
 
 class RawCsvParser(RawBytesParser):
@@ -84,6 +98,21 @@ ImportErrorSerializer = inline_serializer(
     },
 )
 
+ImportTooLargeSerializer = inline_serializer(
+    "ImportTooLargeError",
+    fields={
+        "code": serializers.ChoiceField(choices=["file_too_large", "too_many_rows"]),
+        "message": serializers.CharField(),
+        "details": inline_serializer(
+            "ImportLimit",
+            fields={
+                "limit": serializers.CharField(help_text="The setting that holds the limit."),
+                "maximum": serializers.IntegerField(),
+            },
+        ),
+    },
+)
+
 
 class ResultImportView(APIView):
     """Import machine scores, all or nothing; the same file again changes nothing."""
@@ -98,6 +127,9 @@ class ResultImportView(APIView):
             201: ImportOutcomeSerializer,
             200: ImportOutcomeSerializer,
             400: OpenApiResponse(ImportErrorSerializer, description="Nothing was imported."),
+            413: OpenApiResponse(
+                ImportTooLargeSerializer, description="Over a size limit; nothing was imported."
+            ),
         },
     )
     def post(self, request):
