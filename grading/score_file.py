@@ -74,23 +74,34 @@ def rejected(message: str, *, code: str, line: int = 0, field: str = "") -> Impo
     )
 
 
-def too_large(*, setting: str, maximum: int, unit: str) -> ImportTooLarge:
-    code = "file_too_large" if unit == "bytes" else "too_many_rows"
-    message = _(
-        "The file is over the limit of %(maximum)d %(unit)s (setting %(setting)s); "
-        "split it into smaller files."
-    ) % {"maximum": maximum, "unit": unit, "setting": setting}
-    return ImportTooLarge(message, code=code, details={"limit": setting, "maximum": maximum})
+def too_large(*, setting: str, maximum: int) -> ImportTooLarge:
+    if setting == "RESULT_IMPORT_MAX_BYTES":
+        code = "file_too_large"
+        message = _(
+            "The file is larger than %(maximum)d bytes (the limit set in %(setting)s); "
+            "split it into smaller files."
+        )
+    else:
+        code = "too_many_rows"
+        message = _(
+            "The file holds more than %(maximum)d rows (the limit set in %(setting)s); "
+            "split it into smaller files."
+        )
+    return ImportTooLarge(
+        message % {"maximum": maximum, "setting": setting},
+        code=code,
+        details={"limit": setting, "maximum": maximum},
+    )
 
 
 def check_size(size: int, limits: Limits) -> None:
     if size > limits.max_bytes:
-        raise too_large(setting="RESULT_IMPORT_MAX_BYTES", maximum=limits.max_bytes, unit="bytes")
+        raise too_large(setting="RESULT_IMPORT_MAX_BYTES", maximum=limits.max_bytes)
 
 
 def _check_rows(count: int, limits: Limits) -> None:
     if count > limits.max_rows:
-        raise too_large(setting="RESULT_IMPORT_MAX_ROWS", maximum=limits.max_rows, unit="rows")
+        raise too_large(setting="RESULT_IMPORT_MAX_ROWS", maximum=limits.max_rows)
 
 
 def _decode(content: bytes) -> str:
