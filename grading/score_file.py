@@ -36,6 +36,7 @@ MAX_COMPONENT_LENGTH = 10  # Component.code
 MAX_DIGITS = 9  # far above any exam's maximum raw score
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -188,17 +189,16 @@ def _text(record: dict, name: str, limit: int, line: int, errors: list[dict]) ->
     if not isinstance(value, str):
         errors.append(row_error(line, name, "not_text", _("This field must be text.")))
         return ""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        errors.append(row_error(line, name, "invalid_text", _("This field is not valid text.")))
-        return ""
     value = value.strip()
-    if _CONTROL.search(value):
-        errors.append(
-            row_error(line, name, "invalid_text", _("This field holds a control character."))
-        )
-        return ""
+    if not value.isprintable():  # rare: find out what makes it so
+        if _SURROGATE.search(value):
+            message = _("This field is not valid text.")
+            errors.append(row_error(line, name, "invalid_text", message))
+            return ""
+        if _CONTROL.search(value):
+            message = _("This field holds a control character.")
+            errors.append(row_error(line, name, "invalid_text", message))
+            return ""
     if len(value) > limit:
         errors.append(
             row_error(
@@ -215,6 +215,8 @@ def _text(record: dict, name: str, limit: int, line: int, errors: list[dict]) ->
 def _raw_score(value: Any, line: int, errors: list[dict]) -> int | None:
     """The raw score as an int; None (with its error) for anything else."""
     number: int | None = None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS:
+        return int(value)  # the common case
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
