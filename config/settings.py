@@ -255,6 +255,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["examens.api_auth.VerifiedStaffOrToken"],
     "EXCEPTION_HANDLER": "examens.api_errors.exception_handler",
+    # JSON that nests too deep, or holds a NUL or a lone surrogate, is a 400 (api_parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "examens.api_parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
