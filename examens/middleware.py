@@ -1,13 +1,16 @@
 """Every page needs a password and a verified second factor, except an explicit allow-list;
-a service's NotPermitted becomes the 403 page here."""
+a service's NotPermitted becomes the 403 page here; an address holding a NUL is a 400."""
 
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .exceptions import NotPermitted
+from .search import return_path
 
 API_NAMESPACE = "api"
 
@@ -35,7 +38,7 @@ class SecondFactorRequiredMiddleware:
         if match and API_NAMESPACE in match.namespaces:
             return None
         user = request.user
-        query = urlencode({"next": request.get_full_path()})
+        query = urlencode({"next": return_path(request)})  # never a number on to /login/
         if not user.is_authenticated:
             return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
         if name in settings.PRE_OTP_URL_NAMES:
@@ -69,3 +72,22 @@ class NotPermittedMiddleware:
             {"message": exception.message},
             status=403,
         )
+
+
+class RefuseNulMiddleware:
+    """A NUL in the path or the query string is a 400 before any view runs.
+
+    No address of ours holds one, and PostgreSQL refuses NUL in text: a
+    `<str:…>` path argument or a query parameter carrying `%00` would otherwise
+    reach a look-up and end as a server error.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return HttpResponseBadRequest(
+                _("The address holds a NUL character."), content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)

@@ -29,9 +29,21 @@ from django.utils.translation import ngettext
 _NUMBER = re.compile(r"\d(?:[\s.\-]*\d){7,}")
 
 
+MAX_QUERY_LENGTH = 100
+
+
+def clean_query(text: str) -> str:
+    """`text` without control characters (a NUL cannot reach PostgreSQL), at most
+    MAX_QUERY_LENGTH characters, spaces collapsed."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in (text or "")[:MAX_QUERY_LENGTH])
+    return " ".join(printable.split())
+
+
 def looks_like_bsn(text: str) -> bool:
-    """Whether `text` holds a number that could be a BSN (eight or more digits)."""
-    return bool(_NUMBER.search(text or ""))
+    """Whether `text` holds a number that could be a BSN (eight or more digits, with
+    spaces, dots, dashes or control characters between them)."""
+    spaced = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    return bool(_NUMBER.search(spaced))
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,7 @@ def name_query(text: str) -> NameQuery:
     """The distinct words of `text` (case-insensitively), at most `max_words()` of them."""
     words: list[str] = []
     seen: set[str] = set()
-    for word in (text or "").split():
+    for word in clean_query(text).split():
         if word.casefold() not in seen:
             seen.add(word.casefold())
             words.append(word)

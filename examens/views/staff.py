@@ -16,6 +16,7 @@ from examens.forms import CandidateSearchForm, DecisionForm, FindByBsnForm
 from examens.models import Candidate, Role
 from examens.search import (
     NameQuery,
+    clean_query,
     dropped_words_notice,
     looks_like_bsn,
     name_query,
@@ -98,10 +99,11 @@ def candidate_find(request):
     candidates the user may see and opens that candidate by id.
     """
     query = request.POST.get("q")
-    if query is not None and not looks_like_bsn(query):
-        search = name_query(query[:100])
-        url = reverse("examens:candidate-list")
-        return redirect(f"{url}?{urlencode({'q': query.strip()})}" if search.words else url)
+    if query is not None:
+        query = clean_query(query)
+        if not looks_like_bsn(query):
+            url = reverse("examens:candidate-list")
+            return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
     form = FindByBsnForm({"bsn": query} if query is not None else request.POST)
     candidate = None
     if form.is_valid():

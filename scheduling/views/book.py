@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from examens.exceptions import InvalidBsn
 from examens.search import (
     NameQuery,
+    clean_query,
     dropped_words_notice,
     looks_like_bsn,
     name_query,
@@ -113,11 +114,10 @@ def session_book_find(request, session_id: int):
     without repeating it.
     """
     session = permissions.session_for_planner(request.user, session_id)
-    query = request.POST.get("q", "")
+    query = clean_query(request.POST.get("q", ""))
     url = reverse("scheduling:session-book", args=[session.pk])
     if not looks_like_bsn(query):
-        search = name_query(query[:100])
-        return redirect(f"{url}?{urlencode({'q': query.strip()})}" if search.words else url)
+        return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
     try:
         number = normalise_bsn(query)
     except InvalidBsn as error:

@@ -40,6 +40,7 @@ def holds_number(text: str, bsn: str) -> bool:
         ("12-34-56-782", True),
         ("12345678", True),  # a BSN written without its leading zero
         ("Haddad 123456782", True),
+        ("1234\x0056\t782", True),
         ("Haddad", False),
         ("de Vries", False),
         ("1234567", False),
@@ -49,6 +50,12 @@ def holds_number(text: str, bsn: str) -> bool:
 )
 def test_what_looks_like_a_bsn(text, expected):
     assert looks_like_bsn(text) is expected
+
+
+def test_a_posted_name_loses_its_control_characters(client, officer):
+    response = client.post("/candidates/find/", {"q": "Had\x00dad\x1b"})
+
+    assert response["Location"] == "/candidates/?q=Had+dad"
 
 
 def test_a_query_is_capped_in_distinct_words(settings):
