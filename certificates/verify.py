@@ -66,7 +66,11 @@ def describe(result: VerificationResult) -> list[str]:
     ]
     if result.status and result.outcome in (Outcome.REVOKED, Outcome.SUSPENDED):
         since = result.status.since.isoformat() if result.status.since else "?"
-        lines.append(f"Reden / Reason: {result.status.reason} (sinds / since {since})")
+        status = result.status
+        lines.append(
+            f"Reden / Reason: {status.reason_nl} / {status.reason_en} ({status.reason}) "
+            f"(sinds / since {since})"
+        )
     if result.key is not None:
         until = result.key.valid_until.isoformat() if result.key.valid_until else "-"
         lines.append(

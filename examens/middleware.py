@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from .exceptions import NotPermitted
@@ -72,6 +73,22 @@ class NotPermittedMiddleware:
             {"message": exception.message},
             status=403,
         )
+
+
+class StaffPagesNotStoredMiddleware:
+    """Every answer of a URL outside PUBLIC_URL_NAMES says `Cache-Control: private,
+    no-store`: staff pages and API answers hold personal data, and neither a shared
+    proxy nor the browser's disk cache may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.view_name not in settings.PUBLIC_URL_NAMES:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class RefuseNulMiddleware:

@@ -124,7 +124,7 @@ def test_revoked_serial_is_revoked_with_reason_and_date():
     entry = {
         "serial": "AAAA-BBBB-CC",
         "status": "revoked",
-        "reason": "Correctie",
+        "reason": "result_corrected",
         "since": "2026-03-05",
     }
     result = cli.verify(
@@ -134,7 +134,8 @@ def test_revoked_serial_is_revoked_with_reason_and_date():
     )
 
     assert result.outcome == Outcome.REVOKED
-    assert result.status.reason == "Correctie"
+    assert result.status.reason == "result_corrected"
+    assert result.status.reason_nl == "Een resultaat is gecorrigeerd"
     assert result.status.since == datetime.date(2026, 3, 5)
 
 
@@ -142,7 +143,7 @@ def test_suspended_serial_is_suspended():
     entry = {
         "serial": "AAAA-BBBB-CC",
         "status": "suspended",
-        "reason": "Onderzoek",
+        "reason": "under_investigation",
         "since": "2026-03-05",
     }
 
@@ -178,7 +179,7 @@ def published(tmp_path):
     revoked = {
         "serial": "REVO-KEDX-XX",
         "status": "revoked",
-        "reason": "Correctie",
+        "reason": "result_corrected",
         "since": "2026-03-05",
     }
     status.write_text(json.dumps(status_document(revoked)))
@@ -207,7 +208,10 @@ def test_command_line_gives_distinct_exit_codes(published, capsys):
     forged = URL + sign_payload(data(), STRANGER)
 
     assert cli.main([*published, revoked]) == cli.EXIT_STATUS
-    assert "Reden / Reason: Correctie" in capsys.readouterr().out
+    assert (
+        "Reden / Reason: Een resultaat is gecorrigeerd / A result was corrected (result_corrected)"
+        in capsys.readouterr().out
+    )
     assert cli.main([*published, forged]) == cli.EXIT_INVALID
     assert (
         cli.main(["--keys", "/nonexistent", "--status", "/nonexistent", forged]) == cli.EXIT_USAGE
