@@ -159,7 +159,24 @@ def encode_body(data: CertificateData) -> bytes:
 
 
 def decode_body(body: bytes) -> CertificateData:
-    """Parse the signed bytes back into data. Raises PayloadError; does not check the signature."""
+    """Parse the signed bytes back into data. Raises PayloadError; does not check the signature.
+
+    Accepts only what `encode_body` writes: a body it would not write the same
+    way (a control character in a field, a date in other digits than 0-9) is
+    malformed, so no text that the encoder refuses reaches a page, a database
+    look-up or a verifier, whoever signed it.
+    """
+    data = _read_body(body)
+    try:
+        canonical = encode_body(data)
+    except ValueError as error:
+        raise PayloadError("a field the format cannot carry") from error
+    if canonical != body:
+        raise PayloadError("not in the canonical form")
+    return data
+
+
+def _read_body(body: bytes) -> CertificateData:
     if not body or body[0] != FORMAT_VERSION:
         raise PayloadError("unknown format version")
     try:

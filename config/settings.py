@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "examens.middleware.RefuseNulMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "examens.locale_middleware.DutchFirstLocaleMiddleware",
@@ -288,6 +289,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["examens.api_auth.VerifiedStaffOrToken"],
     "EXCEPTION_HANDLER": "examens.api_errors.exception_handler",
+    # JSON that nests too deep, or holds a NUL or a lone surrogate, is a 400 (api_parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "examens.api_parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # limit 1..500 (default 100), offset 0..2^31-1; anything else is a 400 naming it.
     "DEFAULT_PAGINATION_CLASS": "examens.api_input.BoundedLimitOffsetPagination",
 }
@@ -388,3 +395,12 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = SESSION_COOKIE_HTTPONLY
 LANGUAGE_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
+
+# --- Hostile input: limits named in the errors they cause ------------------------
+# One result import (API body or file): bytes and data rows (bench/import_results.py
+# imports 100,000 rows of about 25 bytes).
+RESULT_IMPORT_MAX_BYTES = env_int("RESULT_IMPORT_MAX_BYTES", 8 * 1024 * 1024)
+RESULT_IMPORT_MAX_ROWS = env_int("RESULT_IMPORT_MAX_ROWS", 100_000)
+# Name searches: one condition per word, at most this many words (the rest is ignored,
+# and the page says so).
+SEARCH_MAX_WORDS = env_int("SEARCH_MAX_WORDS", 5)

@@ -6,13 +6,17 @@ input at fault when there is one, `details` carries more (every field error of a
 rejected request, every bad line of an import). Domain errors (ExamAdminError)
 keep their own status (NotPermitted: 403); DRF's errors (validation 400,
 authentication 401, permission 403, not found 404, method 405, media type 415,
-throttling 429) are reshaped from DRF's `{"detail": ...}` and `{"field": [...]}`.
+throttling 429) are reshaped from DRF's `{"detail": ...}` and `{"field": [...]}`;
+a JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 naming the setting.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -37,6 +41,8 @@ class ErrorDetailsSerializer(serializers.Serializer):
     errors = FieldErrorSerializer(many=True, required=False)  # type: ignore[assignment]
     missing = serializers.ListField(child=serializers.CharField(), required=False)
     wait_seconds = serializers.IntegerField(required=False)
+    limit = serializers.CharField(required=False, help_text="413: the setting that holds it.")
+    maximum = serializers.IntegerField(required=False, help_text="413: the limit's value.")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -96,6 +102,16 @@ def api_error_body(exc: exceptions.APIException) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, ExamAdminError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):  # DRF reads a JSON body through request.body
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = _("The request body is larger than %(limit)d bytes (%(setting)s).") % {
+            "limit": limit,
+            "setting": "DATA_UPLOAD_MAX_MEMORY_SIZE",
+        }
+        details = {"limit": "DATA_UPLOAD_MAX_MEMORY_SIZE", "maximum": limit}
+        return Response(
+            {"code": "request_too_large", "message": message, "details": details}, status=413
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

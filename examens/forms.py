@@ -7,6 +7,9 @@ from .models import Accommodation, Component, Decision, Level
 
 
 class CandidateSearchForm(forms.Form):
+    """The name search. Sent by POST (a BSN typed here must not reach a URL); the view
+    redirects a name to the list's GET address and looks a number up."""
+
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
 
 
@@ -24,7 +27,7 @@ class FindByBsnForm(forms.Form):
 
     bsn = forms.CharField(
         label=_("BSN"),
-        max_length=11,
+        max_length=20,  # 123.456.782, 1234 56 782, ...: dots and spaces are dropped
         widget=NotEchoedInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 

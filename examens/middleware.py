@@ -1,14 +1,17 @@
 """Every page needs a password and a verified second factor, except an explicit allow-list;
-a service's NotPermitted becomes the 403 page here."""
+a service's NotPermitted becomes the 403 page here; an address holding a NUL is a 400."""
 
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from .exceptions import NotPermitted
+from .search import return_path
 
 API_NAMESPACE = "api"
 
@@ -36,7 +39,7 @@ class SecondFactorRequiredMiddleware:
         if match and API_NAMESPACE in match.namespaces:
             return None
         user = request.user
-        query = urlencode({"next": request.get_full_path()})
+        query = urlencode({"next": return_path(request)})  # never a number on to /login/
         if not user.is_authenticated:
             return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
         if name in settings.PRE_OTP_URL_NAMES:
@@ -86,3 +89,25 @@ class StaffPagesNotStoredMiddleware:
         if match is not None and match.view_name not in settings.PUBLIC_URL_NAMES:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL in the path or the query string of a page is a 400 before any view runs.
+
+    No address of ours holds one, and PostgreSQL refuses NUL in text: a
+    `<str:…>` path argument or a query parameter carrying `%00` would otherwise
+    reach a look-up and end as a server error. The API answers for itself, in
+    its own error shape (its path converters and query serializers refuse a NUL).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        if "\x00" in request.path_info or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return HttpResponseBadRequest(
+                _("The address holds a NUL character."), content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)

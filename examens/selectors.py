@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Candidate, Decision, Membership, Role, User
 from .permissions import visible_candidates
+from .search import name_filter
 
 
 def roles_of(user: User) -> list[Membership]:
@@ -21,12 +23,17 @@ def roles_of(user: User) -> list[Membership]:
 
 
 def search_candidates(
-    user: User, *, query: str = "", municipality_id: int | None = None
+    user: User, *, words: Sequence[str] = (), municipality_id: int | None = None
 ) -> QuerySet[Candidate]:
-    """Candidates `user` may see, filtered by name and municipality; never by BSN here."""
+    """Candidates `user` may see whose names hold every one of `words`; never by BSN here.
+
+    One statement whatever the number of words: each word adds one condition
+    (family or given names contain it), AND-ed (examens.search). Callers cap
+    the words with `search.name_query`.
+    """
     qs = visible_candidates(user).select_related("municipality", "route__regime")
-    for word in query.split():
-        qs = qs.filter(family_name__icontains=word) | qs.filter(given_names__icontains=word)
+    if words:
+        qs = qs.filter(name_filter(words, "family_name", "given_names"))
     if municipality_id:
         qs = qs.filter(municipality_id=municipality_id)
     return qs.order_by("family_name", "given_names", "pk")

@@ -30,15 +30,29 @@ from scheduling.models import Booking
 
 from . import permissions
 from .models import Result
+from .score_file import check_size
 from .services import import_machine_scores
+from .services.imports import import_limits
 
 
 class RawBytesParser(BaseParser):
-    """Keeps the exact bytes: the file's SHA-256 makes a re-import a no-op."""
+    """Keeps the exact bytes: the file's SHA-256 makes a re-import a no-op.
+
+    Reads at most RESULT_IMPORT_MAX_BYTES (+1 to notice more): a body over the
+    limit is refused by its Content-Length before it is read, or as soon as
+    the limit is passed, never buffered whole.
+    """
 
     # DRF puts whatever a parser returns in request.data; the stubs allow only a mapping.
     def parse(self, stream, media_type=None, parser_context=None) -> bytes:  # type: ignore[override]
-        return stream.read()
+        limits = import_limits()
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH", "") if request is not None else ""
+        if str(declared).isdigit():
+            check_size(int(declared), limits)
+        content = stream.read(limits.max_bytes + 1)
+        check_size(len(content), limits)
+        return content
 
 
 class RawCsvParser(RawBytesParser):
@@ -86,6 +100,11 @@ class ResultImportView(APIView):
                 ErrorSerializer,
                 description="Nothing was imported: `details.errors` names every bad line "
                 "(`line`, `field`, `code`, `message`).",
+            ),
+            413: OpenApiResponse(
+                ErrorSerializer,
+                description="Over a size limit (`file_too_large`, `too_many_rows`); nothing was "
+                "imported: `details.limit` names the setting, `details.maximum` its value.",
             ),
         },
     )

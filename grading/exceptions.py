@@ -50,3 +50,11 @@ class ImportRejected(GradingError):
 
     code = "import_rejected"
     default_message = _("The file was not imported: it contains errors.")
+
+
+class ImportTooLarge(ImportRejected):
+    """A file over a configured limit (bytes or rows): refused before it is read further."""
+
+    code = "file_too_large"
+    status = 413
+    default_message = _("The file is over the size limit.")

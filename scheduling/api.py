@@ -18,13 +18,13 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from examens.api_auth import MachineClient
 from examens.api_errors import ErrorSerializer
 from examens.api_input import IdField, read_query
+from examens.api_parsers import SafeJSONParser
 from examens.authz import ClientActor
 from examens.models import Accommodation, Candidate, Component, Level
 
@@ -244,7 +244,7 @@ class SessionSeatsView(APIView):
 
 class BookingCreateView(APIView):
     required_write_scope = "bookings:write"
-    parser_classes = [JSONParser]  # municipal systems send JSON; nothing to negotiate
+    parser_classes = [SafeJSONParser]  # municipal systems send JSON; nothing to negotiate
 
     @extend_schema(
         request=BookingCreateSerializer,

@@ -47,7 +47,10 @@ class CancelSessionForm(forms.Form):
 
 
 class CandidateSearchForm(forms.Form):
-    q = forms.CharField(label=_("Candidate name"), required=False, max_length=100)
+    """The booking page's search box: posted (views.book), so a BSN typed in it stays
+    out of every URL."""
+
+    q = forms.CharField(label=_("Candidate name or BSN"), required=False, max_length=100)
 
 
 class CancelBookingForm(forms.Form):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from examens.models import (
+    Candidate,
     Component,
     ExamCentre,
     ExamVersion,
@@ -17,8 +19,10 @@ from examens.models import (
     Role,
     User,
 )
+from examens.search import name_filter
 
 from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
+from .permissions import bookable_candidates
 
 BOOKABLE_STATUSES = (ExamSession.Status.PUBLISHED,)
 LIVE_STATUSES = (
@@ -53,22 +57,31 @@ def bookings_of(session: ExamSession) -> QuerySet[Booking]:
     )
 
 
-def find_bookings(session: ExamSession, *, query: str = "") -> QuerySet[Booking]:
-    """Bookings of `session` matching a name or a booking reference (check-in at the door)."""
+def find_bookings(session: ExamSession, *, words: Sequence[str] = ()) -> QuerySet[Booking]:
+    """Bookings of `session` matching a booking reference or every one of `words` in the
+    candidate's names (check-in at the door). One statement per look-up, whatever the
+    number of words (examens.search); callers cap the words with `name_query`."""
     qs = bookings_of(session).exclude(
         status__in=[Booking.Status.CANCELLED, Booking.Status.SESSION_CANCELLED]
     )
-    query = query.strip()
-    if not query:
+    if not words:
         return qs
-    by_reference = qs.filter(reference__iexact=query)
-    if by_reference.exists():
-        return by_reference
-    for word in query.split():
-        qs = qs.filter(
-            Q(candidate__family_name__icontains=word) | Q(candidate__given_names__icontains=word)
-        )
-    return qs
+    if len(words) == 1:
+        by_reference = qs.filter(reference__iexact=words[0])
+        if by_reference.exists():
+            return by_reference
+    return qs.filter(name_filter(words, "candidate__family_name", "candidate__given_names"))
+
+
+def candidates_to_book(user: User, *, words: Sequence[str]) -> QuerySet[Candidate]:
+    """Candidates `user` may book whose names hold every one of `words` (one statement
+    whatever the number of words: examens.search); never by BSN here."""
+    return (
+        bookable_candidates(user)
+        .filter(name_filter(words, "family_name", "given_names"))
+        .select_related("municipality")
+        .order_by("family_name", "given_names", "pk")
+    )
 
 
 def assignable_staff(session: ExamSession) -> QuerySet[User]:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/staff/", views.session_staff, name="session-staff"),
     path("sessions/<int:session_id>/held/", views.session_held, name="session-held"),
     path("sessions/<int:session_id>/book/", views.session_book, name="session-book"),
+    path("sessions/<int:session_id>/book/find/", views.session_book_find, name="session-book-find"),
     path("sessions/<int:session_id>/check-in/", views.door, name="door"),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("bookings/<int:booking_id>/no-show/", views.booking_no_show, name="booking-no-show"),

@@ -65,7 +65,7 @@ EXEMPT = {
     "pending_invitations": "read",
     "record_api_token_use": "a usage stamp of the token that authenticated the request",
     "feed_token_digest": "pure digest",
-    "parse_rows": "pure parser",
+    "import_limits": "read: the configured size limits of an import",
     "next_rating_kind": "pure rule",
     "sat_on": "pure",
     "score_for_version": "pure scoring",

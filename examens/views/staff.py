@@ -1,5 +1,7 @@
 """Staff pages of the registry: home per role, candidates, decisions."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed
@@ -12,9 +14,18 @@ from examens import navigation, permissions, selectors
 from examens.exceptions import ExamAdminError
 from examens.forms import CandidateSearchForm, DecisionForm, FindByBsnForm
 from examens.models import Candidate, Role
+from examens.search import (
+    NameQuery,
+    clean_query,
+    dropped_words_notice,
+    looks_like_bsn,
+    name_query,
+    number_in_address_notice,
+    return_path,
+)
 from examens.services import normalise_bsn, record_decision
 
-from .errors import attach_error, render_form, submit
+from .errors import attach_error, submit
 
 
 def healthz(request):
@@ -39,27 +50,61 @@ def home(request):
     return render(request, "examens/home.html", context)
 
 
-def candidate_list(request):
-    form = CandidateSearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    candidates = selectors.search_candidates(request.user, query=query)
+def _candidate_page(
+    request,
+    *,
+    search: NameQuery | None = None,
+    find_form: FindByBsnForm | None = None,
+    notice: str = "",
+    status: int = 200,
+):
+    """The candidate list: the search forms (both POST), the candidates of `search`."""
+    search = search or name_query("")
+    candidates = selectors.search_candidates(request.user, words=search.words)
     page = Paginator(candidates, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "examens/candidate_list.html",
         {
-            "form": form,
+            "form": CandidateSearchForm(initial={"q": search.text}),
             "page": page,
-            "find_form": FindByBsnForm(),
-            "query": query,
+            "find_form": find_form or FindByBsnForm(),
+            "query": search.text,
+            "notice": notice or dropped_words_notice(search),
+            # The language switch returns here: never to an address that carried a number.
+            "language_next": return_path(request),
         },
+        status=status,
     )
+
+
+def candidate_list(request):
+    """The list, filtered by `?q=` names. A number in `q` is refused unseen: a BSN there
+    would already be in the address bar and the access log, so it is not searched,
+    not repeated on the page, and the page points to the look-up."""
+    query = request.GET.get("q", "")
+    if looks_like_bsn(query):
+        return _candidate_page(request, notice=number_in_address_notice(), status=400)
+    form = CandidateSearchForm(request.GET or None)
+    search = name_query(form.cleaned_data["q"] if form.is_valid() else "")
+    return _candidate_page(request, search=search)
 
 
 @require_http_methods(["POST"])
 def candidate_find(request):
-    """Find one candidate by BSN (POST only: the BSN never enters a URL or a log)."""
-    form = FindByBsnForm(request.POST)
+    """Both search forms post here, so that a BSN never enters a URL or a log.
+
+    A name (`q` without a number) is sent on to the list's GET address; a
+    number, typed in either box (`q` or `bsn`), is looked up among the
+    candidates the user may see and opens that candidate by id.
+    """
+    query = request.POST.get("q")
+    if query is not None:
+        query = clean_query(query)
+        if not looks_like_bsn(query):
+            url = reverse("examens:candidate-list")
+            return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+    form = FindByBsnForm({"bsn": query} if query is not None else request.POST)
     candidate = None
     if form.is_valid():
         try:
@@ -72,19 +117,7 @@ def candidate_find(request):
                 form.add_error("bsn", _("No candidate you may see has this BSN."))
     if candidate is not None:
         return redirect("examens:candidate-detail", candidate_id=candidate.pk)
-    candidates = selectors.search_candidates(request.user)
-    page = Paginator(candidates, 50).get_page(1)
-    return render_form(
-        request,
-        "examens/candidate_list.html",
-        {
-            "form": CandidateSearchForm(),
-            "page": page,
-            "find_form": form,
-            "query": "",
-        },
-        form=form,
-    )
+    return _candidate_page(request, find_form=form, status=400)
 
 
 def candidate_detail(request, candidate_id: int):

@@ -11,13 +11,10 @@ the whole file then rolls back.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 from dataclasses import dataclass
-from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,8 +27,8 @@ from scheduling.models import Booking
 from .. import permissions, scoring
 from ..exceptions import ImportRejected, ScoringError
 from ..models import ImportBatch, Result
+from ..score_file import Limits, Row, check_size, parse_rows, rejected, row_error
 
-COLUMNS = ("booking_reference", "component", "raw_score")
 CHUNK = 5000
 BATCH_SIZE = 2000
 MAX_ERRORS_REPORTED = 1000
@@ -44,93 +41,15 @@ class ImportOutcome:
     row_count: int
 
 
-@dataclass
-class _Row:
-    line: int
-    reference: str
-    component: str
-    raw: int | None
-
-
-def _error(line: int, field: str, code: str, message: str) -> dict:
-    return {"line": line, "field": field, "code": code, "message": message}
-
-
-def _parse_raw(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value if value is not None else "").strip()
-    try:
-        return int(text, 10)
-    except ValueError:
-        return None
-
-
-def parse_rows(content: bytes, *, fmt: str) -> tuple[list[_Row], list[dict]]:
-    """Read rows from CSV (header line 1, data from line 2) or a JSON list (item 1 = line 1)."""
-    errors: list[dict] = []
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(_("The file is not UTF-8 text."), code="not_utf8") from exc
-    if fmt == "csv":
-        reader = csv.reader(io.StringIO(text))
-        header = [name.strip() for name in next(reader, [])]
-        missing = [name for name in COLUMNS if name not in header]
-        if missing:
-            raise ImportRejected(
-                _("The header lacks the column(s): %s") % ", ".join(missing),
-                code="missing_column",
-                field=missing[0],
-            )
-        index = [header.index(name) for name in COLUMNS]
-        records: list[dict[str, Any] | None] = []
-        for values in reader:
-            if not any(v.strip() for v in values):
-                records.append(None)
-                continue
-            padded = values + [""] * (len(header) - len(values))
-            records.append({name: padded[i] for name, i in zip(COLUMNS, index, strict=True)})
-        first_line = 2
-    elif fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ImportRejected(_("The file is not valid JSON."), code="invalid_json") from exc
-        if not isinstance(data, list):
-            raise ImportRejected(_("Send a JSON list of rows."), code="invalid_json")
-        records = [item if isinstance(item, dict) else {} for item in data]
-        first_line = 1
-    else:
-        raise ImportRejected(_("Unknown format."), code="unknown_format", field="format")
-    rows: list[_Row] = []
-    for offset, record in enumerate(records):
-        line = first_line + offset
-        if record is None:
-            continue
-        reference = str(record.get("booking_reference") or "").strip()
-        component = str(record.get("component") or "").strip()
-        raw = _parse_raw(record.get("raw_score"))
-        if not reference:
-            errors.append(
-                _error(line, "booking_reference", "missing_field", _("No booking reference."))
-            )
-        if raw is None:
-            errors.append(
-                _error(line, "raw_score", "not_a_number", _("The raw score is not a whole number."))
-            )
-        elif raw < 0:
-            errors.append(
-                _error(line, "raw_score", "negative_score", _("A raw score cannot be negative."))
-            )
-        rows.append(_Row(line=line, reference=reference, component=component, raw=raw))
-    return rows, errors
+def import_limits() -> Limits:
+    """The configured size limits of one file (settings RESULT_IMPORT_MAX_BYTES / _ROWS)."""
+    return Limits(
+        max_bytes=settings.RESULT_IMPORT_MAX_BYTES, max_rows=settings.RESULT_IMPORT_MAX_ROWS
+    )
 
 
 def _validate(
-    rows: list[_Row], *, organisation_ids: set[int] | None
+    rows: list[Row], *, organisation_ids: set[int] | None
 ) -> tuple[list[Result], list[dict]]:
     errors: list[dict] = []
     components = {
@@ -141,7 +60,7 @@ def _validate(
     for row in rows:
         if row.reference in seen and row.reference:
             errors.append(
-                _error(
+                row_error(
                     row.line,
                     "booking_reference",
                     "duplicate_row",
@@ -200,7 +119,7 @@ def _validate(
         found = bookings.get(row.reference)
         if found is None or (organisation_ids is not None and found[8] not in organisation_ids):
             errors.append(
-                _error(
+                row_error(
                     row.line,
                     "booking_reference",
                     "unknown_booking",
@@ -214,7 +133,7 @@ def _validate(
         code, assessment = components[component_id]
         if row.component != code:
             errors.append(
-                _error(
+                row_error(
                     row.line,
                     "component",
                     "wrong_component",
@@ -224,7 +143,7 @@ def _validate(
             continue
         if assessment != Component.Assessment.MACHINE_SCORED:
             errors.append(
-                _error(
+                row_error(
                     row.line,
                     "component",
                     "not_machine_scored",
@@ -234,7 +153,7 @@ def _validate(
             continue
         if status != Booking.Status.CHECKED_IN:
             errors.append(
-                _error(
+                row_error(
                     row.line,
                     "booking_reference",
                     "not_sat",
@@ -245,7 +164,7 @@ def _validate(
             continue
         if booking_id in with_result:
             errors.append(
-                _error(
+                row_error(
                     row.line,
                     "booking_reference",
                     "result_exists",
@@ -258,7 +177,7 @@ def _validate(
         try:
             computed = converters[version_id](row.raw)
         except ScoringError as error:
-            errors.append(_error(row.line, "raw_score", error.code, str(error.message)))
+            errors.append(row_error(row.line, "raw_score", error.code, str(error.message)))
             continue
         day = dates.get(starts_at)
         if day is None:
@@ -319,16 +238,23 @@ def import_machine_scores(
     number within 0..the version's maximum; a booking appears once per file
     and has no result yet. Scale score and pass/fail follow the version's
     table or cut-off. Idempotent by SHA-256. Raises ImportRejected with
-    details["errors"]: every bad row (line, field, code, message).
+    details["errors"]: every bad row (line, field, code, message), or the
+    one reason the file cannot be read at all (grading.score_file: not UTF-8,
+    not CSV/JSON, a field or number too long, nested too deeply); raises
+    ImportTooLarge (413) over RESULT_IMPORT_MAX_BYTES or RESULT_IMPORT_MAX_ROWS,
+    before the file is hashed or parsed.
     Side effects: one ImportBatch, the draft results, one audit event.
     The file's bookings are locked (primary-key order) before they are read.
     """
     authz.require(permissions.can_import(actor, organisation_ids))
+    limits = import_limits()
+    check_size(len(content), limits)
     digest = hashlib.sha256(content).hexdigest()
+    filename = "".join(ch for ch in filename if ch.isprintable())[:200]
     existing = ImportBatch.objects.filter(sha256=digest).first()
     if existing is not None:
         return ImportOutcome(batch=existing, created=False, row_count=existing.row_count)
-    rows, errors = parse_rows(content, fmt=fmt)
+    rows, errors = parse_rows(content, fmt=fmt, limits=limits)
     _lock_bookings({row.reference for row in rows if row.reference})
     results, more = _validate(rows, organisation_ids=organisation_ids)
     errors = sorted(errors + more, key=lambda e: (e["line"], e["field"]))
@@ -338,12 +264,12 @@ def import_machine_scores(
             details={"error_count": len(errors), "errors": errors[:MAX_ERRORS_REPORTED]},
         )
     if not results:
-        raise ImportRejected(_("The file holds no rows."), code="empty_file")
+        raise rejected(_("The file holds no rows."), code="empty_file")
     try:
         with transaction.atomic():
             batch = ImportBatch.objects.create(
                 sha256=digest,
-                filename=filename[:200],
+                filename=filename,
                 row_count=len(results),
                 imported_by=actor if isinstance(actor, User) else None,
             )

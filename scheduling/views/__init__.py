@@ -1,5 +1,6 @@
 """Planner pages, split along their seams: planning, bookings, the door, calendar feeds."""
 
+from .book import session_book, session_book_find
 from .bookings import (
     booking_cancel,
     booking_no_show,
@@ -10,7 +11,6 @@ from .bookings import (
 from .door import door
 from .feeds import calendar_feed, feed_create, feed_revoke, feeds
 from .planning import (
-    session_book,
     session_cancel,
     session_create,
     session_detail,
@@ -33,6 +33,7 @@ __all__ = [
     "feeds",
     "offer_accept",
     "session_book",
+    "session_book_find",
     "session_cancel",
     "session_create",
     "session_detail",

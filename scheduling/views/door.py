@@ -7,17 +7,32 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from examens.search import (
+    dropped_words_notice,
+    looks_like_bsn,
+    name_query,
+    number_in_address_notice,
+    return_path,
+)
 from examens.views.errors import act
 
 from .. import permissions, selectors, services
 from ..forms import DoorActionForm, DoorSearchForm
+from ..qr import REFERENCE_PATTERN
 
 
 def door(request, session_id: int):
-    """Check-in: find by name or scanned reference, confirm identity, admit or refuse."""
+    """Check-in: find by name or scanned reference, confirm identity, admit or refuse.
+
+    The search is a GET (the scanner types a reference and presses enter). A
+    number in it that is not a booking reference may be a BSN: it is refused
+    unseen, like every name search (examens.search); names are capped in words.
+    """
     session = permissions.session_for_door(request.user, session_id)
-    search = DoorSearchForm(request.GET or None)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    raw = request.GET.get("q", "").strip()
+    number = looks_like_bsn(raw) and not REFERENCE_PATTERN.fullmatch(raw.upper())
+    search = DoorSearchForm(None if number else (request.GET or None))
+    terms = name_query(search.cleaned_data["q"] if search.is_valid() else "")
     action_form = DoorActionForm(request.POST or None)
 
     def page(status: int = 200):
@@ -27,10 +42,13 @@ def door(request, session_id: int):
             {
                 "session": session,
                 "search": search,
-                "bookings": selectors.find_bookings(session, query=query),
-                "query": query,
+                "bookings": selectors.find_bookings(session, words=terms.words),
+                "query": terms.text,
+                "notice": number_in_address_notice() if number else dropped_words_notice(terms),
+                # The language switch returns here: never to an address that carried a number.
+                "language_next": return_path(request),
             },
-            status=status,
+            status=400 if number and status == 200 else status,
         )
 
     def refused(error):

@@ -1,12 +1,11 @@
-"""Planning pages: the week, a session (plan, staff, publish, hold, cancel, book),
-withdrawing an exam version."""
+"""Planning pages: the week, a session (plan, staff, publish, hold, cancel), withdrawing
+an exam version. Booking a candidate into a session is in `book.py`."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,18 +16,15 @@ from examens.gates import require
 from examens.models import ExamVersion, Room
 from examens.views.errors import act, submit
 
-from .. import eligibility, permissions, selectors, services
+from .. import permissions, selectors, services
 from ..forms import (
     CancelBookingForm,
     CancelSessionForm,
-    CandidateSearchForm,
     SessionForm,
     StaffForm,
     WithdrawVersionForm,
 )
 from ..models import ExamSession
-
-CANDIDATES_PER_PAGE = 20
 
 
 def _monday(value: str | None) -> datetime.date:
@@ -162,60 +158,6 @@ def session_cancel(request, session_id: int):
         success=_("The session is cancelled; the candidates are notified."),
         then=session_url(session.pk),
     )
-
-
-def session_book(request, session_id: int):
-    """Find a candidate by name, see whether they may be booked, book them."""
-    session = permissions.session_for_planner(request.user, session_id)
-    form = CandidateSearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-
-    def page(chosen=None, *, status: int = 200):
-        candidates = permissions.bookable_candidates(request.user).select_related("municipality")
-        for word in query.split():
-            candidates = candidates.filter(family_name__icontains=word) | candidates.filter(
-                given_names__icontains=word
-            )
-        pages = Paginator(
-            candidates.order_by("family_name", "given_names", "pk"), CANDIDATES_PER_PAGE
-        )
-        return render(
-            request,
-            "scheduling/book.html",
-            {
-                "session": session,
-                "form": form,
-                "query": query,
-                "page": pages.get_page(request.GET.get("page")) if query else None,
-                "chosen": chosen,
-                "assessment": eligibility.assess(chosen, session) if chosen else None,
-            },
-            status=status,
-        )
-
-    if request.method == "POST":
-        chosen = permissions.candidate_for_booking(request.user, request.POST.get("candidate"))
-
-        def booked(booking):
-            if booking.outside_term:
-                messages.warning(
-                    request, _("Note: the session falls outside the candidate's term.")
-                )
-            return redirect(session_url(session.pk))
-
-        return act(
-            request,
-            lambda: services.book_candidate(session, actor=request.user, candidate=chosen),
-            success=lambda booking: (
-                _("%(name)s is booked (reference %(ref)s).")
-                % {"name": chosen.full_name, "ref": booking.reference}
-            ),
-            then=booked,
-            refused=lambda error: page(chosen, status=409),
-        )
-    if request.GET.get("candidate"):
-        return page(permissions.candidate_for_booking(request.user, request.GET.get("candidate")))
-    return page()
 
 
 def versions(request):

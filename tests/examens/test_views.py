@@ -54,7 +54,8 @@ def test_find_by_bsn_is_a_post_and_redirects_to_an_id_url(client, officer):
 def test_find_by_bsn_names_the_field_for_an_invalid_number(client, officer):
     response = client.post("/candidates/find/", {"bsn": "123456789"})
     assert response.status_code == 400
-    assert "11" in response.content.decode()
+    assert response.context["find_form"].errors["bsn"]
+    assert "elfproef" in response.content.decode()
 
 
 def test_find_by_bsn_does_not_reveal_other_municipalities_residents(client, officer):
