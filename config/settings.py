@@ -200,9 +200,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@examenbeheer.example
 
 # --- Celery ---------------------------------------------------------------------
 # Tasks are idempotent, so a task is acknowledged only after it ran (acks_late)
-# and re-queued when its worker dies mid-task. One message at a time per worker
-# process keeps long tasks from starving short ones. The Redis visibility
-# timeout must exceed the longest countdown/ETA we use, or Redis redelivers.
+# and re-queued when its worker process dies mid-task (reject_on_worker_lost: the
+# parent re-queues at once). One message at a time per worker process keeps long
+# tasks from starving short ones. The Redis visibility timeout must exceed the
+# longest countdown/ETA we use, or Redis redelivers; it is also how long the message
+# of a whole worker lost (machine gone) waits before another worker gets it, so the
+# work that must not wait that long has a sweep (docs/decisions/0011-task-delivery.md).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -244,7 +247,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.tasks.flush_verification_counts_task",
         "schedule": 60.0,
     },
+    "complete-pending-certificates": {
+        "task": "certificates.tasks.complete_pending_certificates_task",
+        "schedule": 300.0,
+    },
 }
+# The certificate sweep steps in for an issuing task only after this long: longer than
+# the task's own retries (about 510 s of backoff in all) and than any transaction that
+# releases results. On its very first run it checks the releases of this many days back.
+CERTIFICATE_SWEEP_GRACE_SECONDS = env_int("CERTIFICATE_SWEEP_GRACE_SECONDS", 600)
+CERTIFICATE_SWEEP_FIRST_LOOKBACK_DAYS = env_int("CERTIFICATE_SWEEP_FIRST_LOOKBACK_DAYS", 7)
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
