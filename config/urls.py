@@ -7,6 +7,9 @@ from examens.admin_site import secure_admin_site
 
 admin.site.__class__ = secure_admin_site
 
+# A database that cannot be reached outside a view answers 503, not 500.
+handler500 = "examens.views.unavailable.server_error"
+
 urlpatterns = [
     path("", include("examens.urls")),
     path("planning/", include("scheduling.urls")),
