@@ -9,6 +9,7 @@ each part to its service. DJANGO_PROFILE=production hardens everything for
 
 from pathlib import Path
 
+from botocore.config import Config
 from django.utils.translation import gettext_lazy as _
 
 from .env import (
@@ -181,6 +182,13 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 600),
             "file_overwrite": True,
+            # An endpoint that is down or hangs answers within seconds, not minutes:
+            # the issuing task owns the retries, with its own backoff.
+            "client_config": Config(
+                connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 5),
+                read_timeout=env_int("AWS_S3_READ_TIMEOUT", 30),
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
         },
     }
 else:
@@ -195,6 +203,7 @@ STORAGES = {
 
 # --- Mail -----------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # the file backend's folder
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@examenbeheer.example")
