@@ -1,16 +1,23 @@
-"""Shared helpers for the scheduling benchmarks: a fresh PostgreSQL database and bulk seed."""
+"""Shared helpers of the benchmarks: a fresh PostgreSQL database, bulk seed, gunicorn,
+an open-loop HTTP client on 127.0.0.1."""
 
 from __future__ import annotations
 
 import datetime
+import http.client
 import itertools
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+HOST = "127.0.0.1"
+BOOKING_SCOPES = ("sessions:read", "bookings:read", "bookings:write")
 
 
 def fresh_database(name: str) -> str:
@@ -47,12 +54,59 @@ def make_bsn() -> str:
             return base + str(total % 11)
 
 
-def seed_world(*, sessions: int, capacity: int, candidates: int, cities: int = 10):
+def session_row(room, version, starts_at, *, capacity: int, status: str, **extra):
+    """An unsaved B1 session of `version` in `room`, booking closed 48 hours before."""
+    from scheduling.models import ExamSession
+
+    return ExamSession(
+        centre_id=room.centre_id,
+        room=room,
+        component=version.component,
+        exam_version=version,
+        level="B1",
+        starts_at=starts_at,
+        duration_minutes=65,
+        capacity=capacity,
+        status=status,
+        booking_closes_at=starts_at - datetime.timedelta(hours=48),
+        **extra,
+    )
+
+
+def make_candidates(family_name: str, count: int, *, municipality, route) -> list:
+    """`count` candidates `<family_name><n>` with valid BSNs, bulk-created."""
+    from examens.models import Candidate
+
+    return Candidate.objects.bulk_create(
+        (
+            Candidate(
+                bsn=make_bsn(),
+                given_names="Bench",
+                family_name=f"{family_name}{index}",
+                date_of_birth=datetime.date(1990, 1, 1),
+                municipality=municipality,
+                route=route,
+                term_start=datetime.date(2025, 1, 1),
+                term_end=datetime.date(2028, 1, 1),
+            )
+            for index in range(count)
+        ),
+        batch_size=5000,
+    )
+
+
+def seed_world(
+    *,
+    sessions: int,
+    capacity: int,
+    candidates: int,
+    cities: int = 10,
+    scopes: tuple[str, ...] = BOOKING_SCOPES,
+):
     """Agency, centres in `cities` cities, published LEZ B1 sessions, B1 candidates, a token."""
     from django.utils import timezone
 
     from examens.models import (
-        Candidate,
         ExamCentre,
         ExamVersion,
         Membership,
@@ -83,39 +137,19 @@ def seed_world(*, sessions: int, capacity: int, candidates: int, cities: int = 1
         room = rooms[index % len(rooms)]
         starts_at = start + datetime.timedelta(hours=2 * (index // len(rooms)))
         rows.append(
-            ExamSession(
-                centre_id=room.centre_id,
-                room=room,
-                component=version.component,
-                exam_version=version,
-                level="B1",
-                starts_at=starts_at,
-                duration_minutes=65,
+            session_row(
+                room,
+                version,
+                starts_at,
                 capacity=capacity,
                 status="published",
-                booking_closes_at=starts_at - datetime.timedelta(hours=48),
                 accommodations=["extended_time"] if index % 3 == 0 else [],
                 max_extra_minutes=30 if index % 3 == 0 else 0,
             )
         )
     ExamSession.objects.bulk_create(rows, batch_size=2000)
     route = Route.objects.get(code="B1", regime__code="WI2021")
-    Candidate.objects.bulk_create(
-        (
-            Candidate(
-                bsn=make_bsn(),
-                given_names="Bench",
-                family_name=f"Candidate{index}",
-                date_of_birth=datetime.date(1990, 1, 1),
-                municipality=municipality,
-                route=route,
-                term_start=datetime.date(2025, 1, 1),
-                term_end=datetime.date(2028, 1, 1),
-            )
-            for index in range(candidates)
-        ),
-        batch_size=5000,
-    )
+    make_candidates("Candidate", candidates, municipality=municipality, route=route)
     from django.db import transaction
 
     with transaction.atomic():
@@ -123,7 +157,7 @@ def seed_world(*, sessions: int, capacity: int, candidates: int, cities: int = 1
             agency,
             actor=admin,
             name="bench",
-            scopes=["sessions:read", "bookings:read", "bookings:write"],
+            scopes=list(scopes),
         )
     return secret
 
@@ -133,3 +167,114 @@ def percentile(values: list[float], fraction: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+# --- gunicorn and an HTTP client on 127.0.0.1 ----------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def start_gunicorn(env: dict, *, workers: int, worker_class: str = "sync", threads: int = 4):
+    """gunicorn (next to this Python) serving config.wsgi on a free port; (process, port)."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "config.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--log-level",
+        "warning",
+    ]
+    if worker_class == "gthread":
+        command += ["--threads", str(threads)]
+    return subprocess.Popen(command, cwd=ROOT, env=env), port
+
+
+def drop_queue(broker: str) -> None:
+    """Delete the unconsumed messages (and kombu's bindings) of this run."""
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    keys = [b"celery", *client.scan_iter(match="_kombu.binding*")]
+    client.delete(*keys)
+
+
+def send(conn, port, request):
+    """Send one request (method, path, body, headers[, anything else]) on `conn`; returns
+    (connection to use next, HTTP status or None when the connection failed and was replaced)."""
+    method, path, body, headers = request[:4]
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return http.client.HTTPConnection(HOST, port, timeout=30), None
+    return conn, response.status
+
+
+def run_open_loop(port, rate, seconds, make_request, senders=32, on_answer=None):
+    """Send requests at a fixed rate (open loop), whatever the answers' speed.
+
+    Request i is due at start + i / rate; each latency is counted from when the
+    request was due, so a server that falls behind shows it (no coordinated
+    omission). `on_answer(request, status, latency)`, when given, hears every
+    answer (status None: the connection failed). Returns (ok, other, latencies)."""
+    total = int(rate * seconds)
+    start = time.monotonic() + 0.2
+    lock = threading.Lock()
+    counter = iter(range(total))
+    ok, other, latencies = [0], [0], []
+
+    def sender():
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        while True:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                break
+            request = make_request(index)
+            if request is None:
+                break
+            due = start + index / rate
+            time.sleep(max(0.0, due - time.monotonic()))
+            conn, status = send(conn, port, request)
+            latency = time.monotonic() - due
+            with lock:
+                if status is not None:
+                    latencies.append(latency)
+                if status in (200, 201):
+                    ok[0] += 1
+                else:
+                    other[0] += 1
+            if on_answer is not None:
+                on_answer(request, status, latency)
+        conn.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    return ok[0], other[0], latencies

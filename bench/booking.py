@@ -34,59 +34,23 @@ import http.client
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import ROOT, fresh_database, percentile, seed_world  # noqa: E402
-
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
-
-
-def drop_queue(broker: str) -> None:
-    """Delete the unconsumed invitation messages (and kombu's bindings) of this run."""
-    import redis
-
-    client = redis.Redis.from_url(broker)
-    keys = [b"celery", *client.scan_iter(match="_kombu.binding*")]
-    client.delete(*keys)
-
-
-def send(conn, port, request):
-    """Send one request on `conn`; returns (connection to use next, HTTP status or None
-    when the connection failed and was replaced)."""
-    method, path, body, headers = request
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-    except (OSError, http.client.HTTPException):
-        conn.close()
-        return http.client.HTTPConnection(HOST, port, timeout=30), None
-    return conn, response.status
+from bench._common import (  # noqa: E402
+    HOST,
+    drop_queue,
+    fresh_database,
+    percentile,
+    run_open_loop,
+    seed_world,
+    send,
+    start_gunicorn,
+    wait_ready,
+)
 
 
 def run_phase(port, clients, seconds, make_request):
@@ -124,48 +88,6 @@ def run_phase(port, clients, seconds, make_request):
     for thread in threads:
         thread.join(timeout=seconds + 60)
     return ok[0], other[0], latencies, time.monotonic() - began
-
-
-def run_open_loop(port, rate, seconds, make_request, senders=32):
-    """Send requests at a fixed rate (open loop), whatever the answers' speed.
-
-    Request i is due at start + i / rate; each latency is counted from when the
-    request was due, so a server that falls behind shows it (no coordinated
-    omission). Returns (ok, other, latencies)."""
-    total = int(rate * seconds)
-    start = time.monotonic() + 0.2
-    lock = threading.Lock()
-    counter = iter(range(total))
-    ok, other, latencies = [0], [0], []
-
-    def sender():
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        while True:
-            with lock:
-                index = next(counter, None)
-            if index is None:
-                break
-            request = make_request(index)
-            if request is None:
-                break
-            due = start + index / rate
-            time.sleep(max(0.0, due - time.monotonic()))
-            conn, status = send(conn, port, request)
-            with lock:
-                if status is not None:
-                    latencies.append(time.monotonic() - due)
-                if status in (200, 201):
-                    ok[0] += 1
-                else:
-                    other[0] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 60)
-    return ok[0], other[0], latencies
 
 
 def cpu_by_program() -> dict[str, float]:
@@ -252,27 +174,14 @@ def main() -> None:
 
     session_ids = list(ExamSession.objects.values_list("pk", flat=True))
     candidate_ids = list(Candidate.objects.values_list("pk", flat=True))
-    port = free_port()
     env = dict(os.environ, DATABASE_URL=url, DJANGO_DEBUG="0", LOG_LEVEL="WARNING")
     env.pop("CELERY_BROKER_URL", None)
     broker = f"redis://{HOST}:6379/{args.broker_db}"
     if args.mail == "queue":
         env["CELERY_BROKER_URL"] = broker
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "config.wsgi",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--log-level",
-        "warning",
-    ]
-    if args.worker_class == "gthread":
-        command += ["--threads", str(args.threads)]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server, port = start_gunicorn(
+        env, workers=args.workers, worker_class=args.worker_class, threads=args.threads
+    )
     try:
         wait_ready(port)
         auth = {"Authorization": f"Bearer {secret}"}

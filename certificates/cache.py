@@ -3,60 +3,40 @@
 Two kinds of entries, both in Django's default cache (Redis in production, so
 every worker sees the same values):
 
-- the status entry of a serial (certificate id, status, reason, date), written
+- the status entry of a serial (certificate id, status, reason code, date), written
   by the services on commit of every status change, so a verifier sees a
   suspension or revocation as soon as it is committed;
 - the pending verification count of a certificate, incremented per scan and
   moved to the database by `flush_verification_counts` (the periodic task).
+
+On Redis the hot path talks to the server through the process's one client
+(`examens.cache_scripts`), with keys made by the cache and values stored the
+way Django's serializer stores them (integers plain, the rest pickled), so
+`cache.get`, `get_many`, `incr` and `set` read and write the same entries.
 """
 
 from __future__ import annotations
 
 import datetime
-import pickle
+import pickle  # reads entries that Django's Redis cache pickled  # nosec B403
 from dataclasses import dataclass
 
-import redis
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from examens.cache_scripts import redis_client, run_script
 
 from .models import Certificate
 from .verification import StatusEntry
 
 KEYS_KEY = "certificates:published-keys:v1"
-STATUS_KEY = "certificates:status:v1:{serial}"
+# v2: the entry holds the reason code (v1 held the internal free text).
+STATUS_KEY = "certificates:status:v2:{serial}"
 # Bounds the damage of a lost write (cache down during a commit): the entry is
 # reread from the database at the latest after this long.
 STATUS_SECONDS = 3600
 COUNT_KEY = "certificates:verified:v1:{serial}"
-
-
-REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
-_redis_client: tuple[redis.Redis | None] | None = None
-
-
-def _redis() -> redis.Redis | None:
-    """One Redis client per process when the default cache is Redis, else None.
-
-    Django's RedisCache builds a new client object for every call, which
-    costs more than the round trip itself with redis-py 8. The verification
-    path talks to the same server through one long-lived client instead, with
-    keys made by the cache (prefix and version) and values stored the way
-    Django's serializer stores them (integers plain, the rest pickled), so
-    `cache.get`, `get_many`, `incr` and `set` read and write the same entries.
-    """
-    global _redis_client
-    if _redis_client is None:
-        config = settings.CACHES["default"]
-        client = None
-        if config["BACKEND"] == REDIS_BACKEND:
-            location = config["LOCATION"]
-            servers = location.split(",") if isinstance(location, str) else location
-            client = redis.Redis.from_url(servers[0])
-        _redis_client = (client,)
-    return _redis_client[0]
 
 
 # Increment, and give a new counter its expiry, in one round trip.
@@ -65,21 +45,15 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
-_scripts: dict[tuple[int, str], object] = {}
-
-
-def _script(client: redis.Redis, source: str):
-    script = _scripts.get((id(client), source))
-    if script is None:
-        script = _scripts[(id(client), source)] = client.register_script(source)
-    return script
 
 
 def hit_window(key: str, seconds: int) -> int:
     """Count one hit on the counter `key`, created to expire after `seconds`; the new count."""
-    client = _redis()
+    client = redis_client()
     if client is not None:
-        return _script(client, HIT_SCRIPT)(keys=[cache.make_and_validate_key(key)], args=[seconds])
+        return run_script(
+            client, HIT_SCRIPT, keys=[cache.make_and_validate_key(key)], args=[seconds]
+        )
     try:
         return cache.incr(key)
     except ValueError:  # the first hit
@@ -101,16 +75,16 @@ def _status_key(serial: str) -> str:
 def _as_row(certificate: Certificate) -> tuple:
     changed = certificate.status_changed_at
     since = timezone.localdate(changed).isoformat() if changed else None
-    return (certificate.pk, certificate.status, certificate.status_reason, since)
+    return (certificate.pk, certificate.status, certificate.status_reason_code, since)
 
 
 def _from_row(row: tuple) -> RegisterEntry:
-    pk, status, reason, since = row
+    pk, status, reason_code, since = row
     return RegisterEntry(
         certificate_id=pk,
         status=StatusEntry(
             status=status,
-            reason=reason,
+            reason=reason_code,
             since=datetime.date.fromisoformat(since) if since else None,
         ),
     )
@@ -134,18 +108,18 @@ def register_entry(serial: str, *, count: bool = False) -> RegisterEntry | None:
     """
     key = _status_key(serial)
     counted = False
-    client = _redis()
+    client = redis_client()
     if client is not None:
         keys = [cache.make_and_validate_key(key), cache.make_and_validate_key(_count_key(serial))]
-        raw = _script(client, LOOKUP_SCRIPT)(keys=keys, args=[1 if count else 0])
-        row = pickle.loads(raw) if raw is not None else None  # noqa: S301 (our own cache)
+        raw = run_script(client, LOOKUP_SCRIPT, keys=keys, args=[1 if count else 0])
+        row = pickle.loads(raw) if raw is not None else None  # noqa: S301 - our own cache  # nosec B301
         counted = count and row is not None
     else:
         row = cache.get(key)
     if row is None:
         certificate = (
             Certificate.objects.filter(serial=serial)
-            .only("pk", "serial", "status", "status_reason", "status_changed_at")
+            .only("pk", "serial", "status", "status_reason_code", "status_changed_at")
             .first()
         )
         if certificate is None:
@@ -178,7 +152,7 @@ def _count_key(serial: str) -> str:
 def add_pending_verification(serial: str) -> None:
     """One more scan of the certificate, kept in the cache until the next flush."""
     key = _count_key(serial)
-    client = _redis()
+    client = redis_client()
     if client is not None:
         client.incr(cache.make_and_validate_key(key))  # creates the counter, without expiry
         return

@@ -29,7 +29,12 @@ class CertificateNotSuspended(CertificateError):
 
 class ReasonRequired(CertificateError):
     code = "reason_required"
-    default_message = _("Give a reason: verifiers are shown it.")
+    default_message = _("Give a reason (kept internal: verifiers see only the reason code).")
+
+
+class ReasonCodeRequired(CertificateError):
+    code = "reason_code_required"
+    default_message = _("Choose one of the listed reasons: verifiers are shown it.")
 
 
 class SigningKeyUnavailable(CertificateError):

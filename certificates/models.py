@@ -53,13 +53,31 @@ class Certificate(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         REVOKED = "revoked", _("Revoked")
 
+    # Why a certificate is suspended or revoked, as verifiers see it: a code with its
+    # label in Dutch and English (certificates.verification.REASON_LABELS holds the same
+    # labels for the offline verifier). The free text `status_reason` stays internal.
+    class ReasonCode(models.TextChoices):
+        UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+        RESULT_CORRECTED = "result_corrected", _("A result was corrected")
+        REPLACED = "replaced", _("Replaced by a new certificate")
+        ISSUED_IN_ERROR = "issued_in_error", _("Issued in error")
+        FRAUD = "fraud", _("Fraud established")
+        OTHER = "other", _("Other reason")
+
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="certificates")
     route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
     serial = models.CharField(_("serial number"), max_length=20, unique=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.VALID
     )
-    status_reason = models.TextField(_("reason for the status"), blank=True)
+    status_reason_code = models.CharField(
+        _("reason code (shown to verifiers)"),
+        max_length=32,
+        choices=ReasonCode.choices,
+        blank=True,
+        default="",
+    )
+    status_reason = models.TextField(_("reason for the status (internal)"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+")
     payload = models.TextField(_("signed payload"))
@@ -80,7 +98,7 @@ class Certificate(models.Model):
                 name="certificate_one_live_per_candidate_route",
             ),
             models.CheckConstraint(
-                condition=Q(status="valid") | ~Q(status_reason=""),
+                condition=Q(status="valid") | (~Q(status_reason="") & ~Q(status_reason_code="")),
                 name="certificate_reason_when_not_valid",
             ),
         ]
@@ -92,6 +110,17 @@ class Certificate(models.Model):
         return self.serial
 
 
+# Which codes a person may choose for each change (the system also revokes as
+# `replaced` and `result_corrected`).
+SUSPEND_REASONS = (Certificate.ReasonCode.UNDER_INVESTIGATION, Certificate.ReasonCode.OTHER)
+REVOKE_REASONS = (
+    Certificate.ReasonCode.ISSUED_IN_ERROR,
+    Certificate.ReasonCode.FRAUD,
+    Certificate.ReasonCode.RESULT_CORRECTED,
+    Certificate.ReasonCode.OTHER,
+)
+
+
 class IssuingSweep(models.Model):
     """How far the certificate sweep has checked released results: one row per sweep.
 
@@ -100,7 +129,7 @@ class IssuingSweep(models.Model):
     passing result released after `checked_until` (up to its grace period ago)
     and then moves the mark on, through `advance_issuing_sweep`. A mark in the
     database, not on the broker, so that a lost message loses nothing
-    (docs/decisions/0011-task-delivery.md).
+    (docs/decisions/0013-task-delivery.md).
     """
 
     name = models.CharField(max_length=40, unique=True)

@@ -27,6 +27,7 @@ from .verification import (
     PublishedKey,
     StatusEntry,
     VerificationResult,
+    reason_label,
     verify_token,
 )
 
@@ -137,17 +138,19 @@ def not_valid_certificates() -> QuerySet[Certificate]:
 
 
 def status_list_document() -> dict:
-    """The signed list of suspended and revoked serials, with reason and date. Never cached."""
+    """The signed list of suspended and revoked serials, with the reason code, its label
+    and the date. Never the internal free text. Never cached."""
     key = current_signing_key(actor=SYSTEM)
     entries = [
         {
             "serial": serial,
             "status": status,
-            "reason": reason,
+            "reason": reason_code,
+            "reason_label": reason_label(reason_code),
             "since": timezone.localdate(changed).isoformat() if changed else None,
         }
-        for serial, status, reason, changed in not_valid_certificates().values_list(
-            "serial", "status", "status_reason", "status_changed_at"
+        for serial, status, reason_code, changed in not_valid_certificates().values_list(
+            "serial", "status", "status_reason_code", "status_changed_at"
         )
     ]
     document = {

@@ -9,7 +9,7 @@ checks run in a fixed order and the first failure is the answer:
 3. forged              the signature does not match the payload (any changed byte)
 4. key_outside_window  the issue date lies outside the key's validity window
 5. unknown_serial      signed by us but not in our register (online only)
-6. revoked / suspended the status list says so, with reason and date
+6. revoked / suspended the status list says so, with a reason code and date
 7. valid
 """
 
@@ -74,6 +74,26 @@ MESSAGES = {
 }
 
 
+# Why a certificate is suspended or revoked: the code the status list publishes, with its
+# label (Dutch, English). The same labels as Certificate.ReasonCode's, here without Django
+# for the offline verifier. Free text about a case never leaves the register.
+REASON_LABELS = {
+    "under_investigation": ("Onder onderzoek", "Under investigation"),
+    "result_corrected": ("Een resultaat is gecorrigeerd", "A result was corrected"),
+    "replaced": ("Vervangen door een nieuw certificaat", "Replaced by a new certificate"),
+    "issued_in_error": ("Ten onrechte uitgegeven", "Issued in error"),
+    "fraud": ("Fraude vastgesteld", "Fraud established"),
+    "other": ("Andere reden", "Other reason"),
+}
+UNKNOWN_REASON = ("Onbekende reden", "Unknown reason")
+
+
+def reason_label(code: str) -> dict[str, str]:
+    """{"nl": ..., "en": ...} for a reason code (an unknown code gets "unknown reason")."""
+    nl, en = REASON_LABELS.get(code, UNKNOWN_REASON)
+    return {"nl": nl, "en": en}
+
+
 @dataclass(frozen=True)
 class PublishedKey:
     key_id: str
@@ -91,8 +111,16 @@ class PublishedKey:
 @dataclass(frozen=True)
 class StatusEntry:
     status: str  # "suspended" | "revoked" (or "valid" online)
-    reason: str = ""
+    reason: str = ""  # a code of REASON_LABELS
     since: datetime.date | None = None
+
+    @property
+    def reason_nl(self) -> str:
+        return reason_label(self.reason)["nl"]
+
+    @property
+    def reason_en(self) -> str:
+        return reason_label(self.reason)["en"]
 
 
 @dataclass(frozen=True)

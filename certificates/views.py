@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import math
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -13,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from examens import throttle
+from examens.addresses import client_address
 from examens.gates import gate, require
 from examens.models import Component, Route
-from examens.privacy import client_address
 from examens.views.errors import act
 
 from .cache import hit_window
-from .models import Certificate
+from .models import REVOKE_REASONS, SUSPEND_REASONS, Certificate
 from .pdf import outcome_texts
 from .permissions import can_manage, certificate_for_downloader, certificate_for_manager
 from .selectors import (
@@ -34,7 +36,7 @@ from .services import (
     suspend_certificate,
 )
 from .storage import open_certificate_pdf
-from .verification import Outcome, VerificationResult
+from .verification import Outcome, VerificationResult, reason_label
 
 DOWNLOAD_SALT = "certificates.candidate-download"
 
@@ -42,26 +44,32 @@ DOWNLOAD_SALT = "certificates.candidate-download"
 # --- rate limiting -----------------------------------------------------------------------
 
 
-def rate_limited(request) -> bool:
-    """A fixed one-minute window per IP address in the cache (shared across workers).
+def rate_limited(request) -> int:
+    """A fixed one-minute window per client address in the cache (shared across workers).
 
-    The window is part of the key, so a counter that outlives its minute
-    never blocks the next one. One increment per request; the first request
-    of a window creates the counter.
+    Returns 0, or the seconds until the next window when this request is over
+    the limit. The address is the one every limit counts (examens.addresses:
+    X-Forwarded-For only from TRUSTED_PROXIES, IPv6 by /64); the clock is the
+    throttle's. The window is part of the key, so a counter that outlives its
+    minute never blocks the next one. One increment per request; the first
+    request of a window creates the counter.
     """
     limit = getattr(settings, "CERTIFICATE_VERIFY_RATE_PER_MINUTE", 60)
-    window = int(time.time() // 60)
+    at = throttle.now()
+    window = int(at // 60)
     key = f"certificates:verify-rate:{client_address(request)}:{window}"
-    return hit_window(key, 120) > limit
+    if hit_window(key, 120) <= limit:
+        return 0
+    return max(1, math.ceil((window + 1) * 60 - at))
 
 
-def _too_many(request, *, as_json: bool):
+def _too_many(request, wait: int, *, as_json: bool):
     response: HttpResponse
     if as_json:
         response = JsonResponse({"error": "rate_limited"}, status=429)
     else:
         response = render(request, "certificates/rate_limited.html", status=429)
-    response["Retry-After"] = "60"
+    response["Retry-After"] = str(wait)
     return response
 
 
@@ -83,6 +91,7 @@ def _as_json(result: VerificationResult) -> dict:
         body["status"] = {
             "status": result.status.status,
             "reason": result.status.reason,
+            "reason_label": reason_label(result.status.reason),
             "since": result.status.since.isoformat() if result.status.since else None,
         }
     if result.key is not None:
@@ -113,13 +122,15 @@ def _as_json(result: VerificationResult) -> dict:
 @require_GET
 def verify(request, token: str):
     """The page the QR code opens: the verdict, the key, and the printed data to compare."""
-    if rate_limited(request):
-        return _too_many(request, as_json=False)
+    if wait := rate_limited(request):
+        return _too_many(request, wait, as_json=False)
     result = _verify(token)
     context: dict = {
         "result": result,
         "json_url": reverse("certificates:verify-json", args=[token]),
     }
+    if result.status is not None and result.status.reason:
+        context["reason"] = reason_text(result.status.reason)
     data = result.data
     if data is not None:
         route = (
@@ -147,8 +158,8 @@ def verify(request, token: str):
 @require_GET
 def verify_json(request, token: str):
     """The same verdict for machines."""
-    if rate_limited(request):
-        return _too_many(request, as_json=True)
+    if wait := rate_limited(request):
+        return _too_many(request, wait, as_json=True)
     result = _verify(token)
     return JsonResponse(_as_json(result), json_dumps_params={"ensure_ascii": False})
 
@@ -193,14 +204,15 @@ def download_link_max_age() -> int:
 
 @require_GET
 def candidate_download(request, value: str):
-    """The holder's download through an expiring signed link; a revoked one is gone."""
+    """The holder's download through an expiring signed link, of a valid certificate only:
+    suspended or revoked, the link answers 404 (and works again after a reinstatement)."""
     try:
         serial = signing.TimestampSigner(salt=DOWNLOAD_SALT).unsign(
             value, max_age=download_link_max_age()
         )
     except signing.BadSignature:
         raise Http404 from None
-    certificate = gate(Certificate.objects.exclude(status="revoked"), serial=serial)
+    certificate = gate(Certificate.objects.filter(status=Certificate.Status.VALID), serial=serial)
     return _pdf_response(certificate)
 
 
@@ -224,25 +236,39 @@ def detail(request, pk: int):
             "link": link,
             "link_days": download_link_max_age() // 86400,
             "verify_url": reverse("certificates:verify", args=[certificate.payload]),
+            "suspend_reasons": [(code, reason_text(code)) for code in SUSPEND_REASONS],
+            "revoke_reasons": [(code, reason_text(code)) for code in REVOKE_REASONS],
         },
     )
 
 
-STATUS_ACTIONS = {
-    "suspend": suspend_certificate,
-    "reinstate": reinstate_certificate,
-    "revoke": revoke_certificate,
-}
+# Suspending and revoking take a reason code (shown to verifiers); reinstating does not.
+CODED_ACTIONS = {"suspend": suspend_certificate, "revoke": revoke_certificate}
+
+
+def reason_text(code: str) -> str:
+    """A reason code's label in the page's language (Certificate.ReasonCode)."""
+    return str(Certificate.ReasonCode(code).label) if code in Certificate.ReasonCode else code
 
 
 @require_POST
 def change_status(request, pk: int, action: str):
     certificate = certificate_for_manager(request.user, pk)
-    require(action in STATUS_ACTIONS)
-    service = STATUS_ACTIONS[action]
+    require(action in CODED_ACTIONS or action == "reinstate")
+    reason = request.POST.get("reason", "")
+    if action == "reinstate":
+        call = partial(reinstate_certificate, certificate, actor=request.user, reason=reason)
+    else:
+        call = partial(
+            CODED_ACTIONS[action],
+            certificate,
+            actor=request.user,
+            reason_code=request.POST.get("reason_code", ""),
+            reason=reason,
+        )
     return act(
         request,
-        lambda: service(certificate, actor=request.user, reason=request.POST.get("reason", "")),
+        call,
         success=_("The status of the certificate was changed."),
         then=reverse("certificates:detail", kwargs={"pk": certificate.pk}),
     )

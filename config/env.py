@@ -35,14 +35,9 @@ def database_from_url(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use postgres://)")
     options: dict = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
-    # psycopg 3 prepares only statements whose parameters are bound on the server; since
-    # decision 0007 nothing is (Django's default client-side binding everywhere), so this
-    # takes effect only with OPTIONS server_side_binding. 0 leaves it out. Connections
-    # must be real sessions (direct, or a pooler in session mode): audit chains hold
-    # session advisory locks (docs/decisions/0006).
-    prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 5)
-    if prepare_threshold > 0:
-        options.setdefault("prepare_threshold", prepare_threshold)
+    # Connections must be real sessions (direct, or a pooler in session mode): audit chains
+    # hold session advisory locks (decision 0006) and the booking's fixed statements are
+    # prepared once per session (examens.sql, decision 0007).
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parsed.path.lstrip("/")),

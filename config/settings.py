@@ -7,9 +7,11 @@ each part to its service. DJANGO_PROFILE=production hardens everything for
 `manage.py check --deploy`.
 """
 
+import time
 from pathlib import Path
 
 from botocore.config import Config
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .env import (
@@ -45,8 +47,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "examens",
     "scheduling",
     "grading",
@@ -56,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "examens.locale_middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +72,7 @@ MIDDLEWARE = [
     "examens.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "examens.middleware.StaffPagesNotStoredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,12 +130,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Examenbeheer inburgering")
-OTP_TOTP_THROTTLE_FACTOR = 1
-OTP_STATIC_THROTTLE_FACTOR = 1
-# Per-account and per-IP limits on password attempts at the login view.
-LOGIN_FAILURE_LIMIT_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_ACCOUNT", 5)
-LOGIN_FAILURE_LIMIT_IP = env_int("LOGIN_FAILURE_LIMIT_IP", 20)
-LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# django-otp's per-device back-off is off: it grows without bound whoever types the
+# codes, so anyone holding the password could lock the owner out for days. Codes are
+# throttled with passwords instead (examens.throttle, decision 0012).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Login throttling (decision 0012), per step: failures free of any wait for one account
+# from one address ("pair_free"), for one account from all addresses ("account_free"),
+# from one address for all accounts ("address_free"); beyond them the next attempt waits
+# 2, 4, 8, ... seconds after the last failure, at most "max_wait"; one failure is
+# forgotten for every "forget_every" seconds without a new one.
+_PASSWORD_MAX_WAIT = env_int("LOGIN_THROTTLE_MAX_WAIT_SECONDS", 900)
+_CODE_MAX_WAIT = env_int("CODE_THROTTLE_MAX_WAIT_SECONDS", 3600)
+LOGIN_THROTTLE = {
+    "password": {
+        "pair_free": 5,
+        "account_free": 20,
+        "address_free": 50,
+        "max_wait": _PASSWORD_MAX_WAIT,
+        "forget_every": _PASSWORD_MAX_WAIT,
+    },
+    "code": {
+        "pair_free": 3,
+        "account_free": 10,
+        "address_free": 20,
+        "max_wait": _CODE_MAX_WAIT,
+        "forget_every": _CODE_MAX_WAIT,
+    },
+}
+THROTTLE_CLOCK = time.time  # the throttle's and the verification limit's clock
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, e.g.
+# 10.0.0.0/8); without them the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # A fresh factor check is needed for sensitive actions after this many seconds.
 OTP_FRESHNESS_SECONDS = env_int("OTP_FRESHNESS_SECONDS", 300)
 # URL names reachable without a verified second factor. Everything else is staff-only.
@@ -215,7 +247,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@examenbeheer.example
 # tasks from starving short ones. The Redis visibility timeout must exceed the
 # longest countdown/ETA we use, or Redis redelivers; it is also how long the message
 # of a whole worker lost (machine gone) waits before another worker gets it, so the
-# work that must not wait that long has a sweep (docs/decisions/0011-task-delivery.md).
+# work that must not wait that long has a sweep (docs/decisions/0013-task-delivery.md).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -270,15 +302,16 @@ CERTIFICATE_SWEEP_FIRST_LOOKBACK_DAYS = env_int("CERTIFICATE_SWEEP_FIRST_LOOKBAC
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents every error each operation can answer (examens/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "examens.api_schema.ApiAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "examens.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["examens.api_auth.VerifiedStaffOrToken"],
     "EXCEPTION_HANDLER": "examens.api_errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 100,
+    # limit 1..500 (default 100), offset 0..2^31-1; anything else is a 400 naming it.
+    "DEFAULT_PAGINATION_CLASS": "examens.api_input.BoundedLimitOffsetPagination",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Examenbeheer inburgering API",
@@ -286,17 +319,74 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"LevelEnum": "examens.models.Level"},
+    # The `api_id` path converter (examens/api_input.py): ids 1..MAX_ID, PostgreSQL's bigint.
+    "PATH_CONVERTER_OVERRIDES": {
+        "api_id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging: never a BSN --------------------------------------------------------
+# Every handler masks BSNs (examens.privacy.MaskBsnLogFilter), Django's own included:
+# the access log (`django.server`, which would print a GET's query string in full) and
+# the error mail to ADMINS (masked whole: its report carries the request's data).
+# Django configures its defaults first and a second configuration does not detach
+# handlers from loggers it does not name, so `django` and `django.server` are named here.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_bsn": {"()": "examens.privacy.MaskBsnLogFilter"}},
+    "filters": {
+        "mask_bsn": {"()": "examens.privacy.MaskBsnLogFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_bsn"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_bsn"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "examens.privacy.MaskingAdminEmailHandler",
+            "filters": ["require_debug_false", "mask_bsn"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
+}
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------
+# Every response: our own origin only, nothing inline. Scripts and styles are static
+# files; a page that must run an inline script gives it `nonce="{{ request.csp_nonce }}"`
+# (the nonce is added to the header only on pages that use it). One view widens the
+# policy, with a decorator: /api/docs/ allows `data:` images (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # --- Production hardening -------------------------------------------------------
@@ -311,5 +401,12 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+else:
+    SESSION_COOKIE_SECURE = False
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# The language cookie (set by the switch in the header) with the session cookie's flags.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = SESSION_COOKIE_HTTPONLY
+LANGUAGE_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE

@@ -1,14 +1,12 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from examens.admin_site import secure_admin_site
 
 admin.site.__class__ = secure_admin_site
-
-# A database that cannot be reached outside a view answers 503, not 500.
-handler500 = "examens.views.unavailable.server_error"
 
 urlpatterns = [
     path("", include("examens.urls")),
@@ -18,6 +16,19 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI from our own static files (drf-spectacular-sidecar), its script a file too;
+    # it draws its icons as data: images, nothing else is widened (settings' CSP).
+    path(
+        "api/docs/",
+        csp_update({"img-src": ["data:"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
     path("api/v1/", include("config.api_urls")),
 ]
+
+# A JSON error for any path under /api/ that matches no route; the 404 page elsewhere.
+handler404 = "examens.api_errors.not_found"
+# A database that cannot be reached outside a view answers 503, not 500.
+handler500 = "examens.views.unavailable.server_error"

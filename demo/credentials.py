@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - the README's login, used under DEBUG only
+DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - the README's login, used under DEBUG only  # nosec B105
 TOTP_KEY_BYTES = 20  # 160 bits, the RFC 4226 recommendation; stored as 40 hex digits
 RANDOM_PASSWORD_BYTES = 15  # 20 URL-safe characters
 

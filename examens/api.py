@@ -3,7 +3,10 @@
 from django.urls import include, path
 from rest_framework import routers, serializers, viewsets
 
-from . import api_schema  # noqa: F401  (registers the token scheme)
+from . import (
+    api_input,  # noqa: F401  (registers the api_id and api_code path converters)
+    api_schema,  # noqa: F401  (registers the token scheme)
+)
 from .models import Component, ExamVersion, Regime, Route, RouteRequirement
 
 
@@ -55,12 +58,15 @@ class RouteSerializer(serializers.ModelSerializer):
 
 class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     required_scope = "catalogue:read"
+    # An id 1..MAX_ID in the path (examens/api_input.py), or no route matches: a 404.
+    lookup_value_converter = "api_id"
 
 
 class ComponentViewSet(CatalogueViewSet):
     queryset = Component.objects.all()
     serializer_class = ComponentSerializer
     lookup_field = "code"
+    lookup_value_converter = "api_code"
 
 
 class ExamVersionViewSet(CatalogueViewSet):
@@ -75,7 +81,7 @@ class RouteViewSet(CatalogueViewSet):
     serializer_class = RouteSerializer
 
 
-router = routers.SimpleRouter()
+router = routers.SimpleRouter(use_regex_path=False)
 router.register("components", ComponentViewSet)
 router.register("exam-versions", ExamVersionViewSet)
 router.register("routes", RouteViewSet)

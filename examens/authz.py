@@ -112,7 +112,7 @@ def require_person(actor: Actor) -> User:
     """The acting person; NotPermitted for a job, a machine client or an inactive user."""
     if not is_person(actor):
         raise NotPermitted()
-    assert isinstance(actor, User)  # noqa: S101 - narrows the type for mypy
+    assert isinstance(actor, User)  # noqa: S101 - narrows the type for mypy  # nosec B101
     return actor
 
 

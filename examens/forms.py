@@ -10,13 +10,22 @@ class CandidateSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
 
 
+class NotEchoedInput(forms.TextInput):
+    """A text field that is never filled in again when the form comes back with an error:
+    the page would otherwise carry the BSN that was typed (a password field's rule)."""
+
+    def format_value(self, value):
+        return None
+
+
 class FindByBsnForm(forms.Form):
-    """BSN look-up by POST, so that the number never appears in a URL or access log."""
+    """BSN look-up by POST, so that the number never appears in a URL or access log, and
+    never on the page that answers (the field comes back empty)."""
 
     bsn = forms.CharField(
         label=_("BSN"),
         max_length=11,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=NotEchoedInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
 

@@ -11,7 +11,7 @@ each installed app's tasks module before the first lookup.
 A broker that cannot be reached when the transaction commits does not undo or fail
 the action that committed: the task is not queued, and that is logged. Work that
 must not be lost therefore never rests on the message alone (the invitation
-outbox, the certificate sweep); docs/decisions/0011-task-delivery.md lists which
+outbox, the certificate sweep); docs/decisions/0013-task-delivery.md lists which
 tasks are at most once and why.
 """
 

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from .exceptions import NotPermitted
 from .views.unavailable import DATABASE_UNAVAILABLE, database_unavailable
@@ -91,3 +92,19 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, DATABASE_UNAVAILABLE):
             return None
         return database_unavailable(request, exception)
+
+
+class StaffPagesNotStoredMiddleware:
+    """Every answer of a URL outside PUBLIC_URL_NAMES says `Cache-Control: private,
+    no-store`: staff pages and API answers hold personal data, and neither a shared
+    proxy nor the browser's disk cache may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.view_name not in settings.PUBLIC_URL_NAMES:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -1,4 +1,4 @@
-"""Second factors for staff: TOTP enrolment, backup codes, verification, login throttling.
+"""Second factors for staff: TOTP enrolment, backup codes, verification.
 
 Services here follow the house style: keyword-only, an `actor`, one transaction,
 an audit event inside it, security mail queued on commit. Secrets (keys, codes,
@@ -7,23 +7,17 @@ tokens) never reach the audit data or the logs.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import time
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import authz
+from . import authz, throttle
 from .audit import Actor, record_event
 from .exceptions import ExamAdminError
 from .jobs import enqueue_on_commit
@@ -38,7 +32,13 @@ DEFAULT_TOTP_NAME = "Authenticator app"
 EVENT_DEVICE_ADDED = "device_added"
 EVENT_DEVICE_REMOVED = "device_removed"
 EVENT_BACKUP_CODES_REGENERATED = "backup_codes_regenerated"
-SECURITY_EVENTS = (EVENT_DEVICE_ADDED, EVENT_DEVICE_REMOVED, EVENT_BACKUP_CODES_REGENERATED)
+EVENT_CODE_FAILURES = "code_failures"
+SECURITY_EVENTS = (
+    EVENT_DEVICE_ADDED,
+    EVENT_DEVICE_REMOVED,
+    EVENT_BACKUP_CODES_REGENERATED,
+    EVENT_CODE_FAILURES,
+)
 
 
 class TwoFactorError(ExamAdminError):
@@ -51,7 +51,7 @@ class InvalidToken(TwoFactorError):
 
 
 class TokenThrottled(TwoFactorError):
-    """Too many wrong codes: django-otp's own back-off refuses verification for a while."""
+    """Too many wrong codes: the throttle (examens.throttle) refuses codes for a while."""
 
     code = "token_throttled"
     status = 429
@@ -78,7 +78,7 @@ class AlreadyConfirmed(TwoFactorError):
 
 
 def wait_message(wait_seconds: int) -> str:
-    """'Too many wrong codes. Try again in N seconds/minutes.' for the django-otp back-off."""
+    """'Too many wrong codes. Try again in N seconds/minutes.'"""
     if wait_seconds < 60:
         seconds = max(1, wait_seconds)
         return ngettext(
@@ -154,8 +154,9 @@ def confirm_totp_device(
     The first confirmed device also gets ten single-use backup codes (a
     StaticDevice named "backup"); they are returned once to be shown and are
     never logged. A later device returns an empty list: existing codes stay.
-    Raises TokenThrottled, InvalidToken or AlreadyConfirmed; a wrong code still
-    counts for django-otp's throttling. Writes `examens.otp.device_added` and
+    Raises InvalidToken or AlreadyConfirmed. Not throttled: the person typing
+    the code is shown the device's secret on the same page, so a guess would
+    win nothing (decision 0012). Writes `examens.otp.device_added` and
     queues the security mail on commit. Authorised: only the device's owner,
     with a fresh second factor when they already have an app (NotPermitted).
     """
@@ -169,11 +170,8 @@ def confirm_totp_device(
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         if device.confirmed:
             raise AlreadyConfirmed()
-        allowed, info = device.verify_is_allowed()
-        if not allowed:
-            outcome = TokenThrottled(wait_seconds=_seconds_until(info))
-        elif not device.verify_token(token):
-            outcome = InvalidToken(field="token")  # the throttle increment must commit
+        if not device.verify_token(token):
+            outcome = InvalidToken(field="token")
         else:
             device.confirmed = True
             if name:
@@ -247,46 +245,36 @@ def remove_device(device: TOTPDevice, *, actor: Actor) -> None:
         _queue_security_email(device.user_id, EVENT_DEVICE_REMOVED)
 
 
-def verify_second_factor(user: User, *, token: str) -> TOTPDevice | StaticDevice:
+def verify_second_factor(
+    user: User, *, token: str, address: str, known: bool = False
+) -> TOTPDevice | StaticDevice:
     """Check a TOTP code or a backup code against the user's confirmed devices.
 
-    Six digits go to the TOTP devices, anything else to the backup codes, so a
-    normal login never counts as a failure on the backup device. A backup
-    code is used up on success. django-otp's per-device throttling applies:
-    when every candidate device is locked, raises TokenThrottled with the
-    wait; a wrong code raises InvalidToken (the failure is counted).
+    Six digits go to the TOTP devices, anything else to the backup codes. A
+    backup code is used up on success. Throttled per account and per client
+    `address` (examens.throttle, step CODE; `known`: the browser is a known
+    device of this account): a refused attempt raises TokenThrottled with the
+    wait, before any device is consulted; a wrong code raises InvalidToken.
+    The first wrong code beyond the account's free allowance queues a
+    security mail: someone who knows the password is guessing codes.
     On success writes `examens.otp.verified` and returns the device for
     `django_otp.login`.
     """
+    account = throttle.account_key(user.get_username())
+    attempt = throttle.begin_attempt(
+        throttle.SECOND_FACTOR, account=account, address=address, known=known
+    )
+    if attempt.refused:
+        logger.warning("Second-factor code throttled for user %s from %s", user.pk, address)
+        raise TokenThrottled(wait_seconds=attempt.wait_seconds)
     token = normalise_token(token)
     is_totp = token.isdigit() and len(token) == 6
     model = TOTPDevice if is_totp else StaticDevice
     matched = None
-    wait: int | None = None
     with transaction.atomic():
-        devices = list(
-            model.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk")
-        )
-        failed: list[tuple[TOTPDevice | StaticDevice, int, object]] = []
-        for device in devices:
-            allowed, info = device.verify_is_allowed()
-            if not allowed:
-                seconds = _seconds_until(info)
-                wait = seconds if wait is None else min(wait, seconds)
-                continue
-            before = (device.throttling_failure_count, device.throttling_failure_timestamp)
-            if device.verify_token(token):
-                matched = device
-                break
-            failed.append((device, *before))
+        devices = model.objects.select_for_update().filter(user=user, confirmed=True)
+        matched = next((d for d in devices.order_by("pk") if d.verify_token(token)), None)
         if matched is not None:
-            # The code was right for one device: the others did not see a guess.
-            for other, count, stamp in failed:
-                other.throttling_failure_count = count
-                other.throttling_failure_timestamp = stamp
-                other.save(
-                    update_fields=["throttling_failure_count", "throttling_failure_timestamp"]
-                )
             record_event(
                 user,
                 "examens.otp.verified",
@@ -294,10 +282,11 @@ def verify_second_factor(user: User, *, token: str) -> TOTPDevice | StaticDevice
                 data={"kind": "totp" if is_totp else "backup"},
             )
     if matched is not None:
+        throttle.attempt_succeeded(throttle.SECOND_FACTOR, account=account, address=address)
         return matched
-    logger.warning("Second-factor code refused for user %s", user.pk)
-    if wait is not None and not failed:
-        raise TokenThrottled(wait_seconds=wait)
+    logger.warning("Second-factor code refused for user %s from %s", user.pk, address)
+    if attempt.account_failures == throttle.policy(throttle.SECOND_FACTOR).account_free + 1:
+        _queue_security_email(user.pk, EVENT_CODE_FAILURES)
     raise InvalidToken(field="token")
 
 
@@ -316,81 +305,5 @@ def _replace_backup_codes(user: User) -> list[str]:
     return codes
 
 
-def _seconds_until(info: dict | None) -> int:
-    locked_until = (info or {}).get("locked_until")
-    if locked_until is None:
-        return 1
-    return max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
-
-
 def _queue_security_email(user_id: int, event: str) -> None:
     enqueue_on_commit("examens.tasks.send_security_email_task", user_id, event)
-
-
-# --- Password attempt throttling (cache counters) ----------------------------------
-
-
-@dataclass(frozen=True)
-class LoginBlock:
-    wait_seconds: int
-
-    @property
-    def minutes(self) -> int:
-        return max(1, math.ceil(self.wait_seconds / 60))
-
-    @property
-    def message(self) -> str:
-        return ngettext(
-            "Too many failed attempts. Try again in %(count)d minute.",
-            "Too many failed attempts. Try again in %(count)d minutes.",
-            self.minutes,
-        ) % {"count": self.minutes}
-
-
-def _account_key(username: str) -> str:
-    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-
-
-def _keys(username: str, ip: str) -> list[tuple[str, int]]:
-    return [
-        (f"login-fail:account:{_account_key(username)}", settings.LOGIN_FAILURE_LIMIT_ACCOUNT),
-        (f"login-fail:ip:{ip}", settings.LOGIN_FAILURE_LIMIT_IP),
-    ]
-
-
-def login_block(*, username: str, ip: str) -> LoginBlock | None:
-    """The block on password attempts for this account or this address, if any."""
-    now = time.time()
-    waits = []
-    for key, _limit in _keys(username, ip):
-        until = cache.get(f"{key}:until")
-        if until is not None and until > now:
-            waits.append(until - now)
-    return LoginBlock(wait_seconds=math.ceil(max(waits))) if waits else None
-
-
-def record_login_failure(*, username: str, ip: str) -> LoginBlock | None:
-    """Count a failed password attempt per account and per address; block at the limit.
-
-    Counters live for LOGIN_FAILURE_WINDOW_SECONDS from the first failure; at
-    the limit the account or address is refused for a full window. Logs the
-    failure with a fingerprint of the username and never the password.
-    """
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key, limit in _keys(username, ip):
-        cache.add(key, 0, timeout=window)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            count = 1
-        if count >= limit:
-            cache.set(f"{key}:until", time.time() + window, timeout=window)
-    logger.warning("Password login failed for account %s from %s", _account_key(username)[:12], ip)
-    return login_block(username=username, ip=ip)
-
-
-def clear_login_failures(*, username: str) -> None:
-    """A correct password resets the account's counter (the address keeps its count)."""
-    key = _keys(username, "")[0][0]
-    cache.delete_many([key, f"{key}:until"])

@@ -14,13 +14,15 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from examens.api_auth import MachineClient
+from examens.api_errors import ErrorSerializer
+from examens.api_input import IdField, read_query
 from examens.authz import ClientActor
 from examens.models import Candidate, Component, Organisation
 from examens.permissions import visible_candidates
@@ -50,7 +52,7 @@ class RawJsonParser(RawBytesParser):
 class ImportRowSerializer(serializers.Serializer):
     booking_reference = serializers.CharField()
     component = serializers.CharField()
-    raw_score = serializers.IntegerField(min_value=0)
+    raw_score = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
 
 
 class ImportOutcomeSerializer(serializers.Serializer):
@@ -58,31 +60,6 @@ class ImportOutcomeSerializer(serializers.Serializer):
     created = serializers.BooleanField(help_text="False: this file was imported before.")
     row_count = serializers.IntegerField()
     sha256 = serializers.CharField()
-
-
-ImportErrorSerializer = inline_serializer(
-    "ImportError",
-    fields={
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "details": inline_serializer(
-            "ImportErrorDetails",
-            fields={
-                "error_count": serializers.IntegerField(),
-                "errors": inline_serializer(
-                    "ImportRowError",
-                    fields={
-                        "line": serializers.IntegerField(),
-                        "field": serializers.CharField(),
-                        "code": serializers.CharField(),
-                        "message": serializers.CharField(),
-                    },
-                    many=True,
-                ),
-            },
-        ),
-    },
-)
 
 
 class ResultImportView(APIView):
@@ -94,10 +71,22 @@ class ResultImportView(APIView):
     @extend_schema(
         operation_id="results_import",
         request={"text/csv": OpenApiTypes.STR, "application/json": ImportRowSerializer(many=True)},
+        parameters=[
+            OpenApiParameter(
+                "X-Filename",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The file's name, kept with the batch (first 200 characters).",
+            )
+        ],
         responses={
             201: ImportOutcomeSerializer,
             200: ImportOutcomeSerializer,
-            400: OpenApiResponse(ImportErrorSerializer, description="Nothing was imported."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Nothing was imported: `details.errors` names every bad line "
+                "(`line`, `field`, `code`, `message`).",
+            ),
         },
     )
     def post(self, request):
@@ -171,24 +160,37 @@ def _visible_candidates(request) -> QuerySet[Candidate]:
     return visible_candidates(request.user)
 
 
+class ResultQuerySerializer(serializers.Serializer):
+    candidate = IdField(required=False, help_text="Only this candidate's results.")
+
+
 class ResultQuerysetMixin(generics.GenericAPIView[Result]):
     required_scope = "results:read"
     serializer_class = ResultSerializer
 
     def get_queryset(self) -> QuerySet[Result]:
-        qs = Result.objects.filter(
-            is_current=True,
-            status=Result.Status.RELEASED,
-            candidate__in=_visible_candidates(self.request),
-        ).select_related("component", "booking")
-        candidate = self.request.query_params.get("candidate")
-        if candidate and candidate.isdigit():
-            qs = qs.filter(candidate_id=int(candidate))
-        return qs.order_by("pk")
+        return (
+            Result.objects.filter(
+                is_current=True,
+                status=Result.Status.RELEASED,
+                candidate__in=_visible_candidates(self.request),
+            )
+            .select_related("component", "booking")
+            .order_by("pk")
+        )
 
 
 class ResultListView(ResultQuerysetMixin, generics.ListAPIView[Result]):
     """Released, current results (pass/fail and scores; never item content)."""
+
+    @extend_schema(parameters=[ResultQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Result]:
+        candidate = read_query(self.request, ResultQuerySerializer).get("candidate")
+        results = super().get_queryset()
+        return results if candidate is None else results.filter(candidate_id=candidate)
 
 
 class ResultDetailView(ResultQuerysetMixin, generics.RetrieveAPIView[Result]):
@@ -198,5 +200,5 @@ class ResultDetailView(ResultQuerysetMixin, generics.RetrieveAPIView[Result]):
 urlpatterns = [
     path("results/", ResultListView.as_view(), name="results-list"),
     path("results/imports/", ResultImportView.as_view(), name="results-import"),
-    path("results/<int:pk>/", ResultDetailView.as_view(), name="results-detail"),
+    path("results/<api_id:pk>/", ResultDetailView.as_view(), name="results-detail"),
 ]

@@ -48,7 +48,7 @@ def _first_pass(candidate_id: int, component_id: int, levels: tuple[str, ...] | 
     params = [candidate_id, component_id, True, Result.Status.RELEASED]
     params.extend(Result.PASSING_OUTCOMES)
     params.extend(levels or ())
-    rows = sql.fetch_all(_first_pass_sql(len(levels or ())), params)
+    rows = sql.fetch_all(_first_pass_sql(len(levels or ())), params, prepared=True)
     return sql.python_value(Result, "sat_on", rows[0][0]) if rows else None
 
 

@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from examens.api_auth import MachineClient
+from examens.api_errors import ErrorSerializer
+from examens.api_input import IdField, read_query
 from examens.authz import ClientActor
 from examens.models import Accommodation, Candidate, Component, Level
 
@@ -121,25 +123,21 @@ def booking_payload(booking: Booking) -> dict:
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    session = serializers.IntegerField(min_value=1)
-    candidate = serializers.IntegerField(min_value=1)
+    session = IdField()
+    candidate = IdField()
 
 
 class BookingCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
     reason_accepted = serializers.BooleanField(required=False, default=False)
 
 
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    field = serializers.CharField(required=False)
-
-
 class AvailabilityQuerySerializer(serializers.Serializer):
-    component = serializers.CharField(required=False)
+    component = serializers.CharField(required=False, max_length=10)
     level = serializers.ChoiceField(choices=Level.choices, required=False)
-    region = serializers.CharField(required=False, help_text="Centre city or municipality name.")
+    region = serializers.CharField(
+        required=False, max_length=100, help_text="Centre city or municipality name."
+    )
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
     accommodation = serializers.MultipleChoiceField(choices=Accommodation.choices, required=False)
@@ -213,9 +211,7 @@ class AvailabilityView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = AvailabilityQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = read_query(self.request, AvailabilityQuerySerializer)
         return selectors.available_sessions(
             component=data.get("component"),
             level=data.get("level"),
@@ -227,14 +223,17 @@ class AvailabilityView(generics.ListAPIView):
 
 
 class SessionSeatsView(APIView):
-    """Seats of one session: a single indexed row read (also the benchmark's baseline)."""
+    """Seats of one published session: a single indexed row read (also the benchmark's
+    baseline). Published sessions are the national availability list; a draft, held or
+    cancelled session belongs to its centre's organisation and answers 404 like any
+    session that does not exist."""
 
     required_scope = "sessions:read"
 
-    @extend_schema(responses={200: SeatsSerializer, 404: OpenApiResponse(description="Not found")})
+    @extend_schema(responses={200: SeatsSerializer})
     def get(self, request, session_id: int):
         row = (
-            ExamSession.objects.filter(pk=session_id)
+            ExamSession.objects.filter(pk=session_id, status=ExamSession.Status.PUBLISHED)
             .values("id", "capacity", "booked_count", "held_count")
             .first()
         )
@@ -261,8 +260,13 @@ class BookingCreateView(APIView):
         responses={
             201: BookingSerializer,
             200: BookingSerializer,
-            409: ErrorSerializer,
-            422: ErrorSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer, description="No such session, or no candidate the caller may book."
+            ),
+            409: OpenApiResponse(ErrorSerializer, description="A booking rule refused it."),
+            422: OpenApiResponse(
+                ErrorSerializer, description="The key was used before for another booking."
+            ),
         },
     )
     def post(self, request):
@@ -296,7 +300,11 @@ class BookingCancelView(APIView):
     required_write_scope = "bookings:write"
 
     @extend_schema(
-        request=BookingCancelSerializer, responses={200: BookingSerializer, 409: ErrorSerializer}
+        request=BookingCancelSerializer,
+        responses={
+            200: BookingSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The booking cannot be cancelled."),
+        },
     )
     def post(self, request, reference: str):
         body = BookingCancelSerializer(data=request.data)
@@ -316,17 +324,19 @@ class BookingCancelView(APIView):
 urlpatterns = [
     path("sessions/", SessionListView.as_view(), name="scheduling-session-list"),
     path(
-        "sessions/<int:session_id>/seats/",
+        "sessions/<api_id:session_id>/seats/",
         SessionSeatsView.as_view(),
         name="scheduling-session-seats",
     ),
     path("availability/", AvailabilityView.as_view(), name="scheduling-availability"),
     path("bookings/", BookingCreateView.as_view(), name="scheduling-booking-create"),
     path(
-        "bookings/<str:reference>/", BookingDetailView.as_view(), name="scheduling-booking-detail"
+        "bookings/<api_reference:reference>/",
+        BookingDetailView.as_view(),
+        name="scheduling-booking-detail",
     ),
     path(
-        "bookings/<str:reference>/cancel/",
+        "bookings/<api_reference:reference>/cancel/",
         BookingCancelView.as_view(),
         name="scheduling-booking-cancel",
     ),

@@ -1,6 +1,9 @@
 """Shared fixtures: users with and without a verified second factor, services switches."""
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
+from hypothesis import settings as hypothesis_settings
 
 from examens.audit import record_event
 from examens.authz import FACTOR_VERIFIED_ACTION
@@ -15,6 +19,18 @@ from examens.models import User
 from tests.examens.factories import MembershipFactory, UserFactory, add_totp_device
 
 REQUIRE_SERVICES = bool(os.environ.get("REQUIRE_SERVICES"))
+
+# Property tests keep no example database and write their caches (.hypothesis/) into a
+# temporary folder, never the working tree; every run tries the same examples as CI.
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", _HYPOTHESIS_HOME)
+hypothesis_settings.register_profile("suite", database=None, derandomize=True)
+hypothesis_settings.load_profile("suite")
+
+# Scan every response, mail, log record, PDF and QR payload for a BSN of the test data;
+# check the CSP and Cache-Control of every page.
+pytest_plugins = ["tests.bsn_scan", "tests.page_policy"]
 
 
 def require_service(name: str, configured: bool) -> None:
@@ -53,6 +69,32 @@ def race(jobs):
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+class Clock:
+    """A clock the test moves by hand, for settings.THROTTLE_CLOCK (login throttling and
+    the verification rate limit): no test waits for real time to pass."""
+
+    def __init__(self, start: float = 1_900_000_000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def throttle_clock(settings):
+    """The throttle's clock under the test's control, and no counts left from elsewhere."""
+    from django.core.cache import cache
+
+    clock = Clock()
+    settings.THROTTLE_CLOCK = clock
+    cache.clear()
+    yield clock
+    cache.clear()
 
 
 def login_verified(client, user):

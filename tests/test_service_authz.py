@@ -57,9 +57,6 @@ EXEMPT = {
     "backup_codes_remaining": "read",
     "verify_second_factor": "authentication: it establishes who acts",
     "normalise_token": "pure",
-    "login_block": "authentication throttle, before anyone is authenticated",
-    "record_login_failure": "authentication throttle, before anyone is authenticated",
-    "clear_login_failures": "authentication throttle, before anyone is authenticated",
     "book_locked": "internal: under the lock of a service that authorised its actor",
     "cancel_locked": "internal: under the lock of a service that authorised its actor",
     "offer_freed_seat": "internal: called under the lock by services that authorised",
@@ -343,7 +340,9 @@ CASES: dict[str, tuple[str, Callable]] = {
     ),
     "suspend_certificate": (
         Role.PLANNER,
-        lambda w, a: _cert().suspend_certificate(w.certificate, actor=a, reason="r"),
+        lambda w, a: _cert().suspend_certificate(
+            w.certificate, actor=a, reason_code="under_investigation", reason="r"
+        ),
     ),
     "reinstate_certificate": (
         Role.PLANNER,
@@ -351,7 +350,9 @@ CASES: dict[str, tuple[str, Callable]] = {
     ),
     "revoke_certificate": (
         Role.PLANNER,
-        lambda w, a: _cert().revoke_certificate(w.certificate, actor=a, reason="r"),
+        lambda w, a: _cert().revoke_certificate(
+            w.certificate, actor=a, reason_code="fraud", reason="r"
+        ),
     ),
 }
 

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage, storages
 
+from config.celery import refuse_to_start_without_a_public_site_url
 from config.env import database_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,11 +38,12 @@ def test_celery_resolved_configuration_delivers_at_least_once():
     assert conf.accept_content == ["json"]
 
 
-def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
+def run_in_production(tmp_path, *args: str, site_url: str | None = "https://examens.example.nl"):
+    """Run `python ARGS` in the production profile; SITE_URL left out when None."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}
+        if key not in {"DJANGO_DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SITE_URL"}
     }
     env.update(
         DJANGO_PROFILE="production",
@@ -49,8 +52,10 @@ def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
         DJANGO_SETTINGS_MODULE="config.settings",
         VAR_DIR=str(tmp_path),
     )
+    if site_url is not None:
+        env["SITE_URL"] = site_url
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, *args],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
@@ -58,9 +63,51 @@ def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
         timeout=120,
         check=False,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    return result.returncode, result.stdout + result.stderr
+
+
+CHECK_DEPLOY = ("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+
+
+def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
+    code, output = run_in_production(tmp_path, *CHECK_DEPLOY)
+    assert code == 0, output
     assert "no issues" in output, output
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    [None, "http://127.0.0.1:8000", "http://examens.example.nl", "https://localhost:8443"],
+)
+def test_production_refuses_a_site_url_that_is_not_public_https(tmp_path, site_url):
+    """Certificates' QR codes link to SITE_URL: never to localhost, never over http."""
+    code, output = run_in_production(tmp_path, *CHECK_DEPLOY, site_url=site_url)
+    assert code != 0
+    assert "examens.E001" in output
+    assert "SITE_URL" in output
+
+    # gunicorn and uvicorn load these modules; a Celery worker checks on worker_init.
+    for module in ("config.wsgi", "config.asgi"):
+        code, output = run_in_production(tmp_path, "-c", f"import {module}", site_url=site_url)
+        assert code != 0
+        assert "ImproperlyConfigured: SITE_URL must" in output
+
+
+def test_production_servers_start_with_a_public_https_site_url(tmp_path):
+    code, output = run_in_production(tmp_path, "-c", "import config.wsgi, config.asgi")
+    assert code == 0, output
+
+
+def test_production_cookies_are_secure_the_language_cookie_too(tmp_path):
+    code, output = run_in_production(
+        tmp_path,
+        "-c",
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print([s.SESSION_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_HTTPONLY, "
+        "s.LANGUAGE_COOKIE_SAMESITE, s.CSRF_COOKIE_SECURE])",
+    )
+    assert code == 0, output
+    assert "[True, True, True, 'Lax', True]" in output
 
 
 def test_database_and_storage_follow_the_environment():
@@ -92,7 +139,6 @@ def test_database_url_is_parsed_with_encoded_credentials_and_options():
     assert config["OPTIONS"] == {
         "sslmode": "require",
         "connect_timeout": "5",
-        "prepare_threshold": 5,
     }
 
 
@@ -102,14 +148,6 @@ def test_database_url_without_port_or_password():
     assert config["PASSWORD"] == ""
     assert config["PORT"] == ""
     assert config["NAME"] == "examenbeheer"
-
-
-def test_prepared_statements_are_on_by_default_and_can_be_turned_off(monkeypatch):
-    url = "postgres://postgres@127.0.0.1/examenbeheer"
-    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "2")
-    assert database_from_url(url)["OPTIONS"] == {"prepare_threshold": 2}
-    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "0")
-    assert database_from_url(url)["OPTIONS"] == {}
 
 
 def test_database_url_rejects_other_engines():
@@ -128,3 +166,12 @@ def test_every_environment_variable_is_documented_in_env_example():
     documented = set(ENV_DOCUMENTED.findall((BASE_DIR / ".env.example").read_text()))
     assert "DATABASE_URL" in read  # the pattern still finds what settings read
     assert read - documented == set(), "add these to .env.example"
+
+
+def test_a_celery_worker_refuses_to_start_without_a_public_site_url(settings):
+    settings.PRODUCTION = True
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    with pytest.raises(ImproperlyConfigured, match="SITE_URL must start with https://"):
+        refuse_to_start_without_a_public_site_url()  # connected to celery's worker_init
+    settings.SITE_URL = "https://examens.example.nl"
+    refuse_to_start_without_a_public_site_url()

@@ -9,12 +9,18 @@ from certificates.models import Certificate
 from examens.audit import record_event
 
 
-def set_status(certificate: Certificate, status: str, *, actor, reason: str, action: str):
+def set_status(
+    certificate: Certificate, status: str, *, actor, reason_code: str, reason: str, action: str
+):
+    """`reason_code` is what verifiers see; `reason`, free text, stays internal."""
     previous = certificate.status
     certificate.status = status
+    certificate.status_reason_code = reason_code
     certificate.status_reason = reason
     certificate.status_changed_at = timezone.now()
-    certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
+    certificate.save(
+        update_fields=["status", "status_reason_code", "status_reason", "status_changed_at"]
+    )
     publish_status_on_commit(certificate)
     record_event(
         actor,
@@ -24,6 +30,7 @@ def set_status(certificate: Certificate, status: str, *, actor, reason: str, act
             "serial": certificate.serial,
             "from": previous,
             "to": status,
+            "reason_code": reason_code,
             "reason": reason,
         },
     )

@@ -138,6 +138,7 @@ def issue_certificate(candidate: Candidate, *, actor: Actor) -> Certificate:
                 live,
                 Certificate.Status.REVOKED,
                 actor=actor,
+                reason_code=Certificate.ReasonCode.REPLACED,
                 reason="Vervangen na een correctie / Replaced after a correction",
                 action="certificates.certificate.revoked",
             )
@@ -173,7 +174,8 @@ def reevaluate_certificate(
 ) -> Certificate | None:
     """After a correction: revoke the live certificate when the route is no longer complete.
 
-    Revokes (never deletes) with `reason`, which verifiers see. Idempotent:
+    Revokes (never deletes) with the code `result_corrected`, which verifiers see, and
+    `reason` as the internal note. Idempotent:
     nothing live or still complete means nothing to do; returns the
     certificate it revoked, or None. A still-complete route whose content
     changed is left to `issue_certificate`, which replaces it.
@@ -193,6 +195,7 @@ def reevaluate_certificate(
             live,
             Certificate.Status.REVOKED,
             actor=actor,
+            reason_code=Certificate.ReasonCode.RESULT_CORRECTED,
             reason=reason,
             action="certificates.certificate.revoked",
         )

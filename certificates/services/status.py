@@ -13,8 +13,13 @@ from certificates.cache import (
     restore_pending_verifications,
     take_pending_verifications,
 )
-from certificates.exceptions import CertificateNotSuspended, CertificateRevoked, ReasonRequired
-from certificates.models import Certificate
+from certificates.exceptions import (
+    CertificateNotSuspended,
+    CertificateRevoked,
+    ReasonCodeRequired,
+    ReasonRequired,
+)
+from certificates.models import REVOKE_REASONS, SUSPEND_REASONS, Certificate
 from examens import authz
 from examens.audit import Actor, record_event
 
@@ -29,14 +34,25 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def suspend_certificate(certificate: Certificate, *, actor: Actor, reason: str) -> Certificate:
-    """Suspend a valid certificate (under investigation), with the reason verifiers see.
+def _require_reason_code(reason_code: str, allowed) -> str:
+    if reason_code not in allowed:
+        raise ReasonCodeRequired(field="reason_code")
+    return str(reason_code)
 
-    Idempotent for an already suspended certificate (the first reason stays).
-    Raises ReasonRequired, CertificateRevoked.
+
+def suspend_certificate(
+    certificate: Certificate, *, actor: Actor, reason_code: str, reason: str
+) -> Certificate:
+    """Suspend a valid certificate (under investigation).
+
+    Verifiers see `reason_code` (one of SUSPEND_REASONS) with its label; `reason`,
+    free text, stays internal (staff page, audit trail). Idempotent for an already
+    suspended certificate (the first reason stays).
+    Raises ReasonCodeRequired, ReasonRequired, CertificateRevoked.
     """
     person = authz.require_person(actor)
     authz.require(permissions.can_manage(person, certificate))
+    reason_code = _require_reason_code(reason_code, SUSPEND_REASONS)
     reason = _require_reason(reason)
     with transaction.atomic():
         certificate = _locked(certificate)
@@ -48,6 +64,7 @@ def suspend_certificate(certificate: Certificate, *, actor: Actor, reason: str) 
             certificate,
             Certificate.Status.SUSPENDED,
             actor=actor,
+            reason_code=reason_code,
             reason=reason,
             action="certificates.certificate.suspended",
         )
@@ -68,9 +85,12 @@ def reinstate_certificate(certificate: Certificate, *, actor: Actor, reason: str
         if certificate.status == Certificate.Status.REVOKED:
             raise CertificateNotSuspended()
         certificate.status = Certificate.Status.VALID
+        certificate.status_reason_code = ""
         certificate.status_reason = ""
         certificate.status_changed_at = timezone.now()
-        certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
+        certificate.save(
+            update_fields=["status", "status_reason_code", "status_reason", "status_changed_at"]
+        )
         publish_status_on_commit(certificate)
         record_event(
             actor,
@@ -81,14 +101,18 @@ def reinstate_certificate(certificate: Certificate, *, actor: Actor, reason: str
         return certificate
 
 
-def revoke_certificate(certificate: Certificate, *, actor: Actor, reason: str) -> Certificate:
-    """Revoke for good, with the reason verifiers see. A status change, never a delete.
+def revoke_certificate(
+    certificate: Certificate, *, actor: Actor, reason_code: str, reason: str
+) -> Certificate:
+    """Revoke for good. A status change, never a delete.
 
-    Idempotent for an already revoked certificate (the first reason stays).
-    Raises ReasonRequired.
+    Verifiers see `reason_code` (one of REVOKE_REASONS) with its label; `reason`,
+    free text, stays internal. Idempotent for an already revoked certificate (the
+    first reason stays). Raises ReasonCodeRequired, ReasonRequired.
     """
     person = authz.require_person(actor)
     authz.require(permissions.can_manage(person, certificate))
+    reason_code = _require_reason_code(reason_code, REVOKE_REASONS)
     reason = _require_reason(reason)
     with transaction.atomic():
         certificate = _locked(certificate)
@@ -98,6 +122,7 @@ def revoke_certificate(certificate: Certificate, *, actor: Actor, reason: str) -
             certificate,
             Certificate.Status.REVOKED,
             actor=actor,
+            reason_code=reason_code,
             reason=reason,
             action="certificates.certificate.revoked",
         )

@@ -2,8 +2,8 @@
 
 After the password, a user without a confirmed authenticator app must enrol
 one (examens:otp-enrol); everybody else proves one (examens:otp-verify).
-Password attempts are throttled per account and per address; codes by
-django-otp's per-device back-off.
+Passwords and codes are throttled per account and per client address
+(examens.throttle, decision 0012); a refusal answers 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
 from .. import twofactor
+from ..addresses import client_address
 from ..forms_auth import EnrolForm, LoginForm, VerifyForm
-from ..privacy import client_address
+from ..login import InvalidCredentials, LoginThrottled, authenticate_password
 from ..request_user import is_verified, staff_user
 from .errors import act
 from .fresh import factor_is_fresh, mark_factor_fresh
+from .known import is_known_device, remember_device
 
 BACKUP_CODES_SESSION_KEY = "examens_backup_codes"
 
@@ -63,11 +65,32 @@ def _refused_code(form, error: twofactor.TwoFactorError) -> int:
     return 400
 
 
-def _complete_login(request: HttpRequest, device) -> None:
-    """A new session key (no fixation), the device verified, the factor fresh."""
+def _render_refusable(request, template: str, context: dict, status: int, error) -> HttpResponse:
+    """Render the form; a throttled answer tells when to come back (Retry-After)."""
+    response = render(request, template, context, status=status)
+    if isinstance(error, twofactor.TokenThrottled | LoginThrottled):
+        response["Retry-After"] = str(error.wait_seconds)
+    return response
+
+
+def _check_code(request: HttpRequest, user, token: str):
+    """The device a code verifies, throttled by this client's address and known device."""
+    return twofactor.verify_second_factor(
+        user,
+        token=token,
+        address=client_address(request),
+        known=is_known_device(request, user.get_username()),
+    )
+
+
+def _complete_login(request: HttpRequest, device, response: HttpResponse) -> HttpResponse:
+    """A new session key (no fixation), the device verified, the factor fresh, and
+    this browser a known device of the account from now on."""
     request.session.cycle_key()
     django_otp.login(request, device)
     mark_factor_fresh(request)
+    remember_device(request, response, device.user.get_username())
+    return response
 
 
 def _confirm_first(request: HttpRequest, then: str) -> HttpResponse:
@@ -111,31 +134,32 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
     status = 200
+    error = None
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        ip = client_address(request)
-        block = twofactor.login_block(username=username, ip=ip)
-        if block is None:
-            user = auth.authenticate(
-                request, username=username, password=form.cleaned_data["password"]
+        try:
+            user = authenticate_password(
+                request,
+                username=username,
+                password=form.cleaned_data["password"],
+                address=client_address(request),
+                known=is_known_device(request, username),
             )
-            if user is not None:
-                twofactor.clear_login_failures(username=username)
-                auth.login(request, user)
-                if twofactor.has_confirmed_totp(user):
-                    return redirect(_with_next("examens:otp-verify", request))
-                return redirect(_with_next("examens:otp-enrol", request))
-            block = twofactor.record_login_failure(username=username, ip=ip)
-            if block is None:
-                form.add_error(None, _("The username or password is not correct."))
-        if block is not None:
-            form.add_error(None, block.message)
-            status = 429
-    return render(
+        except (InvalidCredentials, LoginThrottled) as refused:
+            error = refused
+            form.add_error(None, str(refused.message))
+            status = refused.status if isinstance(refused, LoginThrottled) else 200
+        else:
+            auth.login(request, user)
+            if twofactor.has_confirmed_totp(user):
+                return redirect(_with_next("examens:otp-verify", request))
+            return redirect(_with_next("examens:otp-enrol", request))
+    return _render_refusable(
         request,
         "examens/auth/login.html",
         {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
-        status=status,
+        status,
+        error,
     )
 
 
@@ -161,19 +185,21 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect(_with_next("examens:otp-enrol", request))
     form = VerifyForm(request.POST or None)
     status = 200
+    error = None
     if request.method == "POST" and form.is_valid():
         try:
-            device = twofactor.verify_second_factor(user, token=form.cleaned_data["token"])
-        except twofactor.TwoFactorError as error:
-            status = _refused_code(form, error)
+            device = _check_code(request, user, form.cleaned_data["token"])
+        except twofactor.TwoFactorError as refused:
+            error = refused
+            status = _refused_code(form, refused)
         else:
-            _complete_login(request, device)
-            return redirect(_safe_next(request))
-    return render(
+            return _complete_login(request, device, redirect(_safe_next(request)))
+    return _render_refusable(
         request,
         "examens/auth/verify.html",
         {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
-        status=status,
+        status,
+        error,
     )
 
 
@@ -184,14 +210,26 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: forced after the first password login, or from Security.
 
     A user who already has an app must first prove it: without that, a stolen
-    password would be enough to add an attacker's app.
+    password would be enough to add an attacker's app. A GET writes nothing: it
+    shows the enrolment in progress, or a button that starts one (a POST, which
+    makes the secret and its audit event) and comes back here.
     """
     user = staff_user(request)
     if not is_verified(user) and twofactor.has_confirmed_totp(user):
         return redirect(_with_next("examens:otp-verify", request))
     if is_verified(user) and not factor_is_fresh(request):
         return _confirm_first(request, reverse("examens:otp-enrol"))
-    device = twofactor.start_totp_enrolment(user, actor=user)
+    if request.method == "POST" and request.POST.get("action") == "start":
+        twofactor.start_totp_enrolment(user, actor=user)
+        return redirect(_with_next("examens:otp-enrol", request))
+    device = twofactor.pending_totp_device(user)
+    context = {
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "forced": not is_verified(user),
+        "device": device,
+    }
+    if device is None:
+        return render(request, "examens/auth/enrol.html", context)
     form = EnrolForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -206,23 +244,25 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             status = _refused_code(form, error)
         else:
             device.refresh_from_db()
-            _complete_login(request, device)
             if codes:
                 request.session[BACKUP_CODES_SESSION_KEY] = codes
-                return redirect(_with_next("examens:otp-backup-codes", request))
-            messages.success(request, _("Your authenticator app has been added."))
-            return redirect("examens:security")
+                then = redirect(_with_next("examens:otp-backup-codes", request))
+            else:
+                messages.success(request, _("Your authenticator app has been added."))
+                then = redirect("examens:security")
+            return _complete_login(request, device, then)
     secret = base64.b32encode(device.bin_key).decode()
+    # qrcode's SVG of the device's own otpauth URL: markup we generate, nothing typed in.
+    svg = _qr_svg(device.config_url)
+    qr_svg = mark_safe(svg)  # noqa: S308  # nosec B308 B703
     return render(
         request,
         "examens/auth/enrol.html",
         {
+            **context,
             "form": form,
-            "qr_svg": mark_safe(_qr_svg(device.config_url)),  # noqa: S308 - our own SVG
+            "qr_svg": qr_svg,
             "secret": _grouped(secret),
-            "device": device,
-            "next": request.POST.get("next") or request.GET.get("next", ""),
-            "forced": not is_verified(user),
         },
         status=status,
     )
@@ -297,15 +337,17 @@ def reverify_view(request: HttpRequest) -> HttpResponse:
     """Enter a current code again before a sensitive action (release, correction, devices)."""
     form = VerifyForm(request.POST or None)
     status = 200
+    error = None
     target = _safe_next(request)
     if request.method == "POST" and form.is_valid():
         try:
-            twofactor.verify_second_factor(staff_user(request), token=form.cleaned_data["token"])
-        except twofactor.TwoFactorError as error:
-            status = _refused_code(form, error)
+            _check_code(request, staff_user(request), form.cleaned_data["token"])
+        except twofactor.TwoFactorError as refused:
+            error = refused
+            status = _refused_code(form, refused)
         else:
             mark_factor_fresh(request)
             return redirect(target)
-    return render(
-        request, "examens/auth/reverify.html", {"form": form, "next": target}, status=status
+    return _render_refusable(
+        request, "examens/auth/reverify.html", {"form": form, "next": target}, status, error
     )

@@ -86,7 +86,7 @@ def _read(
     """The candidate, the session with its component, and what the rules read about
     them, in one statement; None for a candidate or session that does not exist."""
     params = [candidate_id, session_id, *RULE_DECISIONS, candidate_id, session_id]
-    rows = sql.fetch_all(_inputs_sql(), [*params, idempotency_key])
+    rows = sql.fetch_all(_inputs_sql(), [*params, idempotency_key], prepared=True)
     c, s, k, r, d = _PARTS
     first = next(row for row in rows if row[0] == 1)
     session = s.load(first, 1 + c.width)

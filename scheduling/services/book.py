@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from examens import authz
+from examens import authz, sql
 from examens.audit import Actor, record_event
 from examens.models import Candidate
 
@@ -47,6 +47,16 @@ def _insert_conflict(error: IntegrityError, idempotency_key: str | None) -> Sche
     if idempotency_key and "idempotency" in str(error):
         return IdempotencyConflict(field="idempotency_key")
     return AlreadyBooked(field="candidate")
+
+
+def _insert(booking: Booking) -> Booking:
+    """The booking's INSERT, one prepared statement (docs/decisions/0007 measured the
+    ORM's `save(force_insert=True)` on the booking target); the related rows already
+    loaded stay on the stored booking."""
+    stored = sql.insert(booking)
+    stored.session, stored.candidate = booking.session, booking.candidate
+    stored.component, stored.booked_by = booking.component, booking.booked_by
+    return stored
 
 
 def book_locked(
@@ -128,9 +138,9 @@ def _write_booking(
     try:
         if savepoint:
             with transaction.atomic():
-                booking.save(force_insert=True)
+                booking = _insert(booking)
         else:
-            booking.save(force_insert=True)
+            booking = _insert(booking)
     except IntegrityError as error:
         raise _insert_conflict(error, idempotency_key) from error
     if not seat_taken:

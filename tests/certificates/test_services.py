@@ -5,7 +5,12 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from certificates.exceptions import CertificateRevoked, ReasonRequired, RouteNotComplete
+from certificates.exceptions import (
+    CertificateRevoked,
+    ReasonCodeRequired,
+    ReasonRequired,
+    RouteNotComplete,
+)
 from certificates.models import Certificate, SigningKey
 from certificates.payload import decode_token
 from certificates.selectors import status_list_document, verify_online
@@ -105,13 +110,19 @@ def test_changed_content_revokes_the_old_certificate_and_issues_a_new_one(candid
     assert new.pk != old.pk
     assert new.serial != old.serial
     assert old.status == Certificate.Status.REVOKED
+    assert old.status_reason_code == Certificate.ReasonCode.REPLACED
     assert "correction" in old.status_reason
 
 
 def test_suspended_certificate_is_not_replaced_by_issuing(candidate, grading):
     grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
-    suspend_certificate(certificate, actor=agency_staff(), reason="Fraudeonderzoek")
+    suspend_certificate(
+        certificate,
+        actor=agency_staff(),
+        reason_code="under_investigation",
+        reason="Fraudeonderzoek",
+    )
 
     again = issue_certificate(candidate, actor=SYSTEM)
 
@@ -130,6 +141,7 @@ def test_correction_that_breaks_the_route_revokes_with_reason_and_a_later_pass_r
 
     assert revoked.pk == certificate.pk
     assert revoked.status == Certificate.Status.REVOKED
+    assert revoked.status_reason_code == Certificate.ReasonCode.RESULT_CORRECTED
     assert revoked.status_reason == "LEZ gecorrigeerd"
     assert revoked.status_changed_at is not None
     assert reevaluate_certificate(candidate, actor=SYSTEM, reason="again") is None
@@ -154,13 +166,18 @@ def test_suspend_and_reinstate_are_status_changes_with_reasons(candidate, gradin
     grading.complete(candidate)
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
-    suspend_certificate(certificate, actor=agency_staff(), reason="Onderzoek")
-    suspend_certificate(certificate, actor=agency_staff(), reason="Tweede keer")
+    suspend_certificate(
+        certificate, actor=agency_staff(), reason_code="under_investigation", reason="Onderzoek"
+    )
+    suspend_certificate(
+        certificate, actor=agency_staff(), reason_code="under_investigation", reason="Tweede keer"
+    )
     certificate.refresh_from_db()
     assert (certificate.status, certificate.status_reason) == ("suspended", "Onderzoek")
     reinstate_certificate(certificate, actor=agency_staff(), reason="Onderzoek afgerond")
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.VALID
+    assert (certificate.status_reason_code, certificate.status_reason) == ("", "")
     assert events("certificates.certificate.suspended") == 1
     assert events("certificates.certificate.reinstated") == 1
 
@@ -170,11 +187,17 @@ def test_revoke_needs_a_reason_and_is_final(candidate, grading):
     certificate = issue_certificate(candidate, actor=SYSTEM)
 
     with pytest.raises(ReasonRequired):
-        revoke_certificate(certificate, actor=agency_staff(), reason="  ")
-    revoke_certificate(certificate, actor=agency_staff(), reason="Fraude")
-    revoke_certificate(certificate, actor=agency_staff(), reason="Nogmaals")
+        revoke_certificate(certificate, actor=agency_staff(), reason_code="fraud", reason="  ")
+    for code in ("", "replaced", "under_investigation", "Fraud"):  # not a person's to revoke
+        with pytest.raises(ReasonCodeRequired):
+            revoke_certificate(certificate, actor=agency_staff(), reason_code=code, reason="x")
+    assert events("certificates.certificate.revoked") == 0
+    revoke_certificate(certificate, actor=agency_staff(), reason_code="fraud", reason="Fraude")
+    revoke_certificate(certificate, actor=agency_staff(), reason_code="fraud", reason="Nogmaals")
     with pytest.raises(CertificateRevoked):
-        suspend_certificate(certificate, actor=agency_staff(), reason="x")
+        suspend_certificate(
+            certificate, actor=agency_staff(), reason_code="under_investigation", reason="x"
+        )
     certificate.refresh_from_db()
     assert certificate.status_reason == "Fraude"
     assert events("certificates.certificate.revoked") == 1

@@ -124,7 +124,7 @@ def test_revoked_serial_is_revoked_with_reason_and_date():
     entry = {
         "serial": "AAAA-BBBB-CC",
         "status": "revoked",
-        "reason": "Correctie",
+        "reason": "result_corrected",
         "since": "2026-03-05",
     }
     result = cli.verify(
@@ -134,7 +134,8 @@ def test_revoked_serial_is_revoked_with_reason_and_date():
     )
 
     assert result.outcome == Outcome.REVOKED
-    assert result.status.reason == "Correctie"
+    assert result.status.reason == "result_corrected"
+    assert result.status.reason_nl == "Een resultaat is gecorrigeerd"
     assert result.status.since == datetime.date(2026, 3, 5)
 
 
@@ -142,15 +143,16 @@ def test_suspended_serial_is_suspended():
     entry = {
         "serial": "AAAA-BBBB-CC",
         "status": "suspended",
-        "reason": "Onderzoek",
+        "reason": "under_investigation",
         "since": "2026-03-05",
     }
 
     assert check(URL + sign_payload(data(), NEW), entry) == Outcome.SUSPENDED
 
 
-def test_garbage_is_malformed():
-    assert check("https://example.com/nothing-here") == Outcome.MALFORMED
+def test_garbage_is_not_a_certificate_code():
+    with pytest.raises(cli.UsageError, match="not a certificate code"):
+        check("https://example.com/nothing-here")
 
 
 def test_status_list_with_a_bad_signature_is_refused():
@@ -178,7 +180,7 @@ def published(tmp_path):
     revoked = {
         "serial": "REVO-KEDX-XX",
         "status": "revoked",
-        "reason": "Correctie",
+        "reason": "result_corrected",
         "since": "2026-03-05",
     }
     status.write_text(json.dumps(status_document(revoked)))
@@ -206,9 +208,12 @@ def test_command_line_gives_distinct_exit_codes(published, capsys):
     revoked = URL + sign_payload(data(serial="REVO-KEDX-XX"), NEW)
     forged = URL + sign_payload(data(), STRANGER)
 
-    assert cli.main([*published, revoked]) == cli.EXIT_STATUS
-    assert "Reden / Reason: Correctie" in capsys.readouterr().out
-    assert cli.main([*published, forged]) == cli.EXIT_INVALID
+    assert cli.main([*published, revoked]) == cli.EXIT_REVOKED
+    assert (
+        "Reden / Reason: Een resultaat is gecorrigeerd / A result was corrected (result_corrected)"
+        in capsys.readouterr().out
+    )
+    assert cli.main([*published, forged]) == cli.EXIT_FORGED
     assert (
         cli.main(["--keys", "/nonexistent", "--status", "/nonexistent", forged]) == cli.EXIT_USAGE
     )
@@ -223,7 +228,7 @@ def test_key_list_without_a_window_start_is_unusable(tmp_path, published, capsys
     code = cli.main(["--keys", str(keys), published[2], published[3], "AAAA"])
 
     assert code == cli.EXIT_USAGE
-    assert "valid_from" in capsys.readouterr().out
+    assert "keys[1].valid_from" in capsys.readouterr().err
 
 
 def test_module_runs_with_python_dash_m_without_django(published):

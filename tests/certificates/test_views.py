@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certificates.models import Certificate
 from certificates.payload import (
@@ -14,8 +14,14 @@ from certificates.payload import (
     public_key_from_text,
 )
 from certificates.selectors import verification_count
-from certificates.services import issue_certificate, revoke_certificate, suspend_certificate
+from certificates.services import (
+    issue_certificate,
+    reinstate_certificate,
+    revoke_certificate,
+    suspend_certificate,
+)
 from certificates.tasks import flush_verification_counts_task
+from certificates.verification import REASON_LABELS
 from certificates.views import DOWNLOAD_SALT, candidate_download_url
 from examens.audit import SYSTEM
 from examens.models import AuditEvent, Organisation, Role
@@ -66,18 +72,73 @@ def test_verification_json_reports_valid_with_key_window_and_data(client, certif
     assert "bsn" not in str(body).lower()
 
 
-def test_revoked_certificate_shows_reason_and_date(client, certificate):
-    revoke_certificate(certificate, actor=agency_staff(), reason="Resultaat gecorrigeerd")
+def test_revoked_certificate_shows_reason_code_label_and_date_never_the_note(client, certificate):
+    revoke_certificate(
+        certificate,
+        actor=agency_staff(),
+        reason_code="issued_in_error",
+        reason="Dossier 4711: uitslag verwisseld met die van een ander",
+    )
 
     body = verify_json(client, certificate.payload).json()
+    page = client.get(reverse("certificates:verify", args=[certificate.payload])).content.decode()
 
     assert body["outcome"] == "revoked"
-    assert body["status"]["reason"] == "Resultaat gecorrigeerd"
+    assert body["status"]["reason"] == "issued_in_error"
+    assert body["status"]["reason_label"] == {
+        "nl": "Ten onrechte uitgegeven",
+        "en": "Issued in error",
+    }
     assert body["status"]["since"] == timezone.localdate().isoformat()
+    assert "Ten onrechte uitgegeven" in page
+    assert "<code>issued_in_error</code>" in page
+    for output in (str(body), page):
+        assert "4711" not in output
+        assert "verwisseld" not in output
+
+
+def test_a_bsn_in_the_internal_note_never_reaches_a_public_page(client, certificate):
+    """The probe's finding: a BSN typed into a suspension reason showed on the public page
+    and in the status list. The note is internal now; only the code is published."""
+    bsn = certificate.candidate.bsn
+    suspend_certificate(
+        certificate,
+        actor=agency_staff(),
+        reason_code="under_investigation",
+        reason=f"Melding over BSN {bsn[:4]}.{bsn[4:6]}.{bsn[6:]} ({bsn})",
+    )
+
+    outputs = [
+        client.get(reverse("certificates:verify", args=[certificate.payload])).content.decode(),
+        verify_json(client, certificate.payload).content.decode(),
+        client.get(reverse("certificates:status-list")).content.decode(),
+    ]
+
+    for output in outputs:
+        assert bsn not in output
+        assert bsn[6:] not in output
+        assert "Melding" not in output
+    assert "Onder onderzoek" in outputs[0]
+
+
+def test_the_reason_label_follows_the_page_language(client, certificate):
+    suspend_certificate(
+        certificate, actor=agency_staff(), reason_code="under_investigation", reason="x"
+    )
+    url = reverse("certificates:verify", args=[certificate.payload])
+
+    dutch = client.get(url).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    english = client.get(url).content.decode()
+
+    assert "Onder onderzoek" in dutch
+    assert "Under investigation" in english
 
 
 def test_suspended_certificate_is_reported_as_suspended(client, certificate):
-    suspend_certificate(certificate, actor=agency_staff(), reason="Onderzoek")
+    suspend_certificate(
+        certificate, actor=agency_staff(), reason_code="under_investigation", reason="Onderzoek"
+    )
 
     assert verify_json(client, certificate.payload).json()["outcome"] == "suspended"
 
@@ -109,15 +170,42 @@ def test_each_verification_is_counted_without_who(client, certificate):
     assert AuditEvent.objects.count() == before
 
 
-def test_verification_is_rate_limited_per_ip(client, certificate, settings):
+def test_verification_is_rate_limited_per_ip(client, certificate, settings, throttle_clock):
     settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 3
+    throttle_clock.now = 60 * 1_000_000 + 15  # 15 s into a minute
     statuses = [verify_json(client, certificate.payload).status_code for _ in range(4)]
+    refused = verify_json(client, certificate.payload)
     other_ip = client.get(
         reverse("certificates:verify-json", args=[certificate.payload]), REMOTE_ADDR="10.0.0.9"
     )
+    throttle_clock.advance(45)
+    next_minute = verify_json(client, certificate.payload)
 
     assert statuses == [200, 200, 200, 429]
+    assert refused["Retry-After"] == "45"
     assert other_ip.status_code == 200
+    assert next_minute.status_code == 200
+
+
+def test_verification_limit_counts_the_client_behind_a_trusted_proxy(
+    client, certificate, settings, throttle_clock
+):
+    settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 2
+    url = reverse("certificates:verify-json", args=[certificate.payload])
+
+    def through_proxy(client_ip):
+        return client.get(url, REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=client_ip).status_code
+
+    settings.TRUSTED_PROXIES = []
+    shared = [through_proxy(f"203.0.113.{n}") for n in range(3)]
+    throttle_clock.advance(60)
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    one_client = [through_proxy("203.0.113.1") for _ in range(3)]
+    another_client = through_proxy("203.0.113.2")
+
+    assert shared == [200, 200, 429]  # the header ignored: everyone is the proxy
+    assert one_client == [200, 200, 429]
+    assert another_client == 200
 
 
 def test_public_keys_are_published_with_their_windows(client, certificate):
@@ -136,7 +224,7 @@ def test_public_keys_are_published_with_their_windows(client, certificate):
 
 def test_status_list_is_signed_and_reflects_a_revocation_at_once(client, certificate):
     assert client.get(reverse("certificates:status-list")).json()["entries"] == []
-    revoke_certificate(certificate, actor=agency_staff(), reason="Fraude")
+    revoke_certificate(certificate, actor=agency_staff(), reason_code="fraud", reason="Fraude")
 
     body = client.get(reverse("certificates:status-list")).json()
 
@@ -144,7 +232,8 @@ def test_status_list_is_signed_and_reflects_a_revocation_at_once(client, certifi
         {
             "serial": certificate.serial,
             "status": "revoked",
-            "reason": "Fraude",
+            "reason": "fraud",
+            "reason_label": {"nl": "Fraude vastgesteld", "en": "Fraud established"},
             "since": timezone.localdate().isoformat(),
         }
     ]
@@ -211,6 +300,32 @@ def test_candidate_download_link_works_without_login_and_expires(client, certifi
     assert client.get(path).status_code == 404
 
 
+def test_candidate_download_link_stops_while_suspended_and_when_revoked(
+    client, certificate, settings
+):
+    """The probe's finding: the holder's link still served a suspended certificate."""
+    path = candidate_download_url(certificate).removeprefix(settings.SITE_URL)
+    officer = agency_staff()
+    assert client.get(path).status_code == 200
+
+    suspend_certificate(certificate, actor=officer, reason_code="under_investigation", reason="x")
+    assert client.get(path).status_code == 404
+    reinstate_certificate(certificate, actor=officer, reason="Onderzoek afgerond")
+    assert client.get(path).status_code == 200
+    revoke_certificate(certificate, actor=officer, reason_code="fraud", reason="x")
+    assert client.get(path).status_code == 404
+
+
+def test_reason_labels_of_the_offline_verifier_are_the_translated_choices():
+    assert set(REASON_LABELS) == set(Certificate.ReasonCode.values)
+    for code, label in Certificate.ReasonCode.choices:
+        with translation.override("nl"):
+            dutch = str(label)
+        with translation.override("en"):
+            english = str(label)
+        assert REASON_LABELS[code] == (dutch, english)
+
+
 def test_candidate_download_link_cannot_be_forged(client, certificate):
     forged = signing.TimestampSigner(salt="other").sign(certificate.serial)
 
@@ -248,13 +363,41 @@ def test_agency_officer_suspends_with_a_reason(client, certificate):
 
     response = client.post(
         reverse("certificates:change-status", args=[certificate.pk, "suspend"]),
-        {"reason": "Onderzoek naar fraude"},
+        {"reason_code": "under_investigation", "reason": "Onderzoek naar fraude"},
     )
 
     certificate.refresh_from_db()
     assert response.status_code == 302
     assert certificate.status == "suspended"
+    assert certificate.status_reason_code == "under_investigation"
     assert certificate.status_reason == "Onderzoek naar fraude"
+
+
+def test_a_suspension_needs_a_listed_reason_code(client, certificate):
+    login_verified(client, officer_of(AgencyFactory()))
+    url = reverse("certificates:change-status", args=[certificate.pk, "suspend"])
+
+    for code in ("", "fraud", "something else"):  # fraud is a reason to revoke, not suspend
+        response = client.post(url, {"reason_code": code, "reason": "Onderzoek"}, follow=True)
+        assert response.status_code == 200
+        assert "Kies een van de genoemde redenen" in response.content.decode()
+
+    certificate.refresh_from_db()
+    assert certificate.status == "valid"
+
+
+def test_the_staff_page_offers_the_reason_codes_and_shows_the_note(client, certificate):
+    suspend_certificate(
+        certificate, actor=agency_staff(), reason_code="under_investigation", reason="Tip 12"
+    )
+    login_verified(client, officer_of(AgencyFactory()))
+
+    page = client.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
+
+    assert 'name="reason_code"' in page
+    assert '<option value="issued_in_error">Ten onrechte uitgegeven</option>' in page
+    assert "Onder onderzoek" in page
+    assert "Tip 12" in page
 
 
 def test_municipality_cannot_change_the_status_of_a_duo_diploma(client, certificate):

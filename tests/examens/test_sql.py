@@ -6,7 +6,8 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from examens import sql
@@ -230,6 +231,70 @@ def test_the_orm_keeps_client_side_binding_so_bulk_work_has_no_parameter_limit()
     require_service("PostgreSQL", connection.vendor == "postgresql")
     many = list(range(1, 70_001))
     assert Booking.objects.filter(pk__in=many).count() == 0
+
+
+def test_insert_writes_what_the_orm_writes_and_returns_the_stored_row():
+    booking = a_booking()
+    twin = Booking(
+        **{
+            field.attname: getattr(booking, field.attname)
+            for field in Booking._meta.concrete_fields
+            if not field.primary_key and field.attname not in ("created_at", "reference")
+        },
+        reference="EB-TWIN-0001",
+    )
+    twin.status = Booking.Status.CANCELLED  # the open-booking index admits one open booking
+    twin.idempotency_key = "twin"
+    before = timezone.now()
+    with transaction.atomic():
+        stored = sql.insert(twin)
+    assert stored.pk is not None
+    assert stored.pk != booking.pk
+    assert stored._state.adding is False  # a later save() updates
+    assert field_values(stored) == field_values(Booking.objects.get(pk=stored.pk))
+    assert stored.created_at >= before  # auto_now_add through the field's pre_save
+    again = Booking(**{**field_values(stored), "id": None, "reference": "EB-TWIN-0002"})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql.insert(again)  # the same idempotency key: the unique index refuses it
+    assert Booking.objects.count() == 2
+
+
+def prepared_names():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # closes the connection
+def test_a_prepared_statement_is_prepared_once_per_database_session():
+    """PREPARE once per session, EXECUTE after; the rows are those of the plain statement;
+    a statement prepared in a transaction that rolled back stays usable; a new session
+    prepares again."""
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    booking = a_booking()
+    query = f"SELECT {sql.column(Booking, 'reference')} FROM {sql.table(Booking)} WHERE id = %s"  # noqa: S608
+    plain = sql.fetch_all(query, [booking.pk])
+    name = sql._dollar_form(query)[0]
+    with transaction.atomic():
+        assert sql.fetch_all(query, [booking.pk], prepared=True) == plain
+        transaction.set_rollback(True)
+    assert name in prepared_names()
+    with CaptureQueriesContext(connection) as queries:
+        assert sql.fetch_all(query, [booking.pk], prepared=True) == plain
+    assert [q["sql"] for q in queries.captured_queries] == [f"EXECUTE {name}({booking.pk})"]
+
+    connection.close()  # a new database session knows no prepared statements
+    connection.ensure_connection()
+    assert name not in prepared_names()
+    assert sql.fetch_all(query, [booking.pk], prepared=True) == plain
+    assert name in prepared_names()
+
+
+def test_a_statement_to_prepare_holds_no_percent_sign_but_its_placeholders():
+    with pytest.raises(ValueError, match="no %"):
+        sql._dollar_form("SELECT 1 WHERE 'a' LIKE '%%a' AND 1 = %s")
 
 
 # --- The boundary ------------------------------------------------------------------------

@@ -64,6 +64,18 @@ def test_find_by_bsn_does_not_reveal_other_municipalities_residents(client, offi
     assert stranger.family_name not in response.content.decode()
 
 
+def test_find_by_bsn_never_shows_the_typed_number_again(client, officer):
+    """The BSN scan found the refused number echoed back into the form's field."""
+    stranger = CandidateFactory(municipality=OrganisationFactory())
+    dotted = f"{stranger.bsn[:4]}.{stranger.bsn[4:6]}.{stranger.bsn[6:]}"
+
+    for typed in (stranger.bsn, dotted):
+        body = client.post("/candidates/find/", {"bsn": typed}).content.decode()
+        assert 'name="bsn"' in body
+        assert stranger.bsn not in body
+        assert dotted not in body
+
+
 def test_candidate_detail_never_shows_the_full_bsn(client, officer):
     candidate = CandidateFactory(municipality=officer.organisation)
     body = client.get(f"/candidates/{candidate.pk}/").content.decode()

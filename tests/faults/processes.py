@@ -75,7 +75,7 @@ class RedisServer:
     """A redis-server of our own on a free port, its files under `directory`.
 
     `appendonly=True` is the persistence production uses (docs/decisions/
-    0011-task-delivery.md): every write is appended to a file, synced to disk
+    0013-task-delivery.md): every write is appended to a file, synced to disk
     every second. `kill` is a crash (SIGKILL), `stop` an orderly shutdown;
     `start` again reads what the files hold.
     """
@@ -147,7 +147,7 @@ class RedisServer:
     def crash_and_start(self) -> None:
         """SIGKILL, then start again from the files, once Redis has written what it
         acknowledged to its append-only file (with `appendfsync everysec` it does so
-        within a second or two: what a crash inside that window loses, decision 0011)."""
+        within a second or two: what a crash inside that window loses, decision 0013)."""
         if self.appendonly:
             wait_until(
                 lambda: self.client().info("persistence")["aof_buffer_length"] == 0,

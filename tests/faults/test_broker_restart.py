@@ -1,7 +1,7 @@
 """Redis restarted with tasks queued: no promised task is lost.
 
 Production runs the broker with the append-only file (docs/decisions/
-0011-task-delivery.md): what was queued before a crash is there after it, and a
+0013-task-delivery.md): what was queued before a crash is there after it, and a
 worker that was connected reconnects by itself. A Redis without persistence loses
 its queue on a restart by design, and a broker that is down refuses new messages;
 the certificate does not depend on either: the release stands, and the sweep
@@ -61,7 +61,7 @@ def test_tasks_queued_before_a_redis_crash_run_after_it_with_the_append_only_fil
 
     # Restarted while the worker is connected: it reconnects, and new work runs. (Once
     # every message is acknowledged: a message whose acknowledgement the restart swallowed
-    # is delivered again, and its mail goes twice: at least once, decision 0011.)
+    # is delivered again, and its mail goes twice: at least once, decision 0013.)
     wait_until(lambda: broker.unacknowledged() == 0, timeout=30, what="all acknowledged")
     broker.restart()  # an orderly restart, as a service manager does it
     complete_the_route(grading, second, broker.url)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from examens.models import ApiToken
 from examens.services import create_api_token
 from scheduling.api import BookingSerializer
-from scheduling.models import Booking
+from scheduling.models import Booking, ExamSession
 from scheduling.services import book_candidate
 from tests.conftest import agency_staff, login_verified
 from tests.examens.factories import UserFactory
@@ -222,3 +222,14 @@ def test_token_use_is_recorded_at_most_once_a_minute(api, session):
     api.get(seats)
     token.refresh_from_db()
     assert token.last_used_at > first_use
+
+
+@pytest.mark.parametrize(
+    "status",
+    [ExamSession.Status.DRAFT, ExamSession.Status.HELD, ExamSession.Status.CANCELLED],
+)
+def test_seats_of_a_session_that_is_not_published_are_not_found(api, status):
+    """Only published sessions are national availability; the others are their centre's."""
+    hidden = SessionFactory(status=status)
+
+    assert api.get(reverse("api:scheduling-session-seats", args=[hidden.pk])).status_code == 404

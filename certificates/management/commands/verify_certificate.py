@@ -1,4 +1,6 @@
-"""`manage.py verify_certificate`: the offline verifier, as `python -m certificates.verify`."""
+"""`manage.py verify_certificate`: the offline verifier, as `python -m certificates.verify`.
+
+Same arguments, output and exit status (see `--help`)."""
 
 import sys
 
@@ -11,4 +13,6 @@ class Command(BaseCommand):
     help = verify.__doc__.splitlines()[0]
 
     def run_from_argv(self, argv):
-        sys.exit(verify.main(argv[2:], out=self.stdout))
+        sys.exit(
+            verify.main(argv[2:], out=self.stdout, err=self.stderr, prog=f"{argv[0]} {argv[1]}")
+        )

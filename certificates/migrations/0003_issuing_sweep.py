@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certificates", "0001_certificates_and_signing_keys"),
+        ("certificates", "0002_status_reason_code"),
     ]
 
     operations = [
