@@ -4,9 +4,11 @@ Here the database fails by the driver raising what it raises when the connection
 gone; tests/faults/test_database_dropped.py ends a real PostgreSQL session instead.
 """
 
+import contextlib
+
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from django.urls import reverse
@@ -22,17 +24,24 @@ pytestmark = pytest.mark.django_db
 LOST = "server closed the connection unexpectedly"
 
 
-@pytest.fixture
-def connection_lost_when_a_seat_is_taken(monkeypatch):
-    """The connection is lost at the statement that takes the seat, inside the booking."""
+WRITES = ("UPDATE", "INSERT", "PREPARE", "EXECUTE")  # on PostgreSQL the seat is prepared
+
+
+@contextlib.contextmanager
+def connection_lost_when_a_seat_is_taken():
+    """The connection is lost at the first write inside the booking's transaction (taking
+    the seat): inside the test's own transaction, the service's is the second level."""
     execute = CursorWrapper.execute
 
     def failing(self, sql, params=None):
-        if sql.lstrip().upper().startswith("UPDATE") and "booked_count" in sql:
+        inside_service = len(connection.atomic_blocks) > 1
+        if inside_service and sql.lstrip().upper().startswith(WRITES):
             raise OperationalError(LOST)
         return execute(self, sql, params)
 
-    monkeypatch.setattr(CursorWrapper, "execute", failing)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", failing)
+        yield
 
 
 @pytest.fixture
@@ -48,15 +57,14 @@ def nothing_booked(session) -> bool:
     )
 
 
-def test_a_page_answers_503_with_a_clear_message_and_books_nothing(
-    client, session, connection_lost_when_a_seat_is_taken
-):
+def test_a_page_answers_503_with_a_clear_message_and_books_nothing(client, session):
     login_verified(client, planner_of(session.centre.organisation))
     candidate = candidate_for(session)
 
-    response = client.post(
-        reverse("scheduling:session-book", args=[session.pk]), {"candidate": candidate.pk}
-    )
+    with connection_lost_when_a_seat_is_taken():
+        response = client.post(
+            reverse("scheduling:session-book", args=[session.pk]), {"candidate": candidate.pk}
+        )
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -67,17 +75,16 @@ def test_a_page_answers_503_with_a_clear_message_and_books_nothing(
     assert nothing_booked(session)
 
 
-def test_the_api_answers_503_in_its_error_shape_and_books_nothing(
-    client, session, connection_lost_when_a_seat_is_taken
-):
+def test_the_api_answers_503_in_its_error_shape_and_books_nothing(client, session):
     api = token_client(client, session.centre.organisation)
     candidate = candidate_for(session)
 
-    response = api.post(
-        reverse("api:scheduling-booking-create"),
-        {"session": session.pk, "candidate": candidate.pk},
-        content_type="application/json",
-    )
+    with connection_lost_when_a_seat_is_taken():
+        response = api.post(
+            reverse("api:scheduling-booking-create"),
+            {"session": session.pk, "candidate": candidate.pk},
+            content_type="application/json",
+        )
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
