@@ -119,3 +119,25 @@ REVOKE_REASONS = (
     Certificate.ReasonCode.RESULT_CORRECTED,
     Certificate.ReasonCode.OTHER,
 )
+
+
+class IssuingSweep(models.Model):
+    """How far the certificate sweep has checked released results: one row per sweep.
+
+    Bookkeeping of a periodic job, not domain data:
+    `certificates.tasks.complete_pending_certificates_task` checks every
+    passing result released after `checked_until` (up to its grace period ago)
+    and then moves the mark on, through `advance_issuing_sweep`. A mark in the
+    database, not on the broker, so that a lost message loses nothing
+    (docs/decisions/0013-task-delivery.md).
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    checked_until = models.DateTimeField(_("checked until"))
+
+    class Meta:
+        verbose_name = _("issuing sweep")
+        verbose_name_plural = _("issuing sweeps")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.checked_until:%Y-%m-%d %H:%M}"

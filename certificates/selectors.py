@@ -8,19 +8,20 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from examens.audit import SYSTEM
 from examens.models import Component, Route
+from grading.models import Result
 
 from .cache import KEYS_KEY, pending_verifications, register_entry
 from .keys import load_private_key
-from .models import Certificate, SigningKey
+from .models import Certificate, IssuingSweep, SigningKey
 from .payload import decode_token, public_key_from_text, sign_document
 from .pdf import PrintedCertificate
-from .services import current_signing_key
+from .services import ISSUING_SWEEP, current_signing_key
 from .verification import (
     Outcome,
     PublishedKey,
@@ -215,3 +216,63 @@ def certificates_with_pending_verifications() -> Iterator[int]:
             batch = {}
     if batch:
         yield from sorted(batch[serial] for serial in pending_verifications(list(batch)))
+
+
+# --- the sweep that finishes what a lost or failed issuing task left undone ---------------
+
+
+def certificates_awaiting_storage(*, issued_before: datetime.datetime) -> list[int]:
+    """Ids of live certificates issued before `issued_before` whose PDF is not stored, oldest
+    first. A revoked certificate is left alone: no holder will download it."""
+    return list(
+        Certificate.objects.filter(stored_at__isnull=True, issued_at__lte=issued_before)
+        .exclude(status=Certificate.Status.REVOKED)
+        .order_by("issued_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def issuing_sweep_mark() -> datetime.datetime | None:
+    """Up to when the sweep has checked released results; None before its first run."""
+    return (
+        IssuingSweep.objects.filter(name=ISSUING_SWEEP)
+        .values_list("checked_until", flat=True)
+        .first()
+    )
+
+
+def candidates_to_check_for_issuing(
+    *, released_after: datetime.datetime, released_until: datetime.datetime
+) -> list[int]:
+    """Candidates whose route a release in (`released_after`, `released_until`] may have
+    completed and who have no live certificate issued since that release.
+
+    Only passing, current, released results can complete a route (a correction
+    that breaks one revokes at once, without a task). Oldest release first.
+    Whether the route is complete is for `issue_certificate` to decide.
+    """
+    latest = dict(
+        Result.objects.filter(
+            status=Result.Status.RELEASED,
+            is_current=True,
+            outcome__in=Result.PASSING_OUTCOMES,
+            released_at__gt=released_after,
+            released_at__lte=released_until,
+        )
+        .values("candidate_id")
+        .annotate(last=Max("released_at"))
+        .values_list("candidate_id", "last")
+    )
+    issued = dict(
+        Certificate.objects.filter(candidate_id__in=list(latest))
+        .exclude(status=Certificate.Status.REVOKED)
+        .values("candidate_id")
+        .annotate(newest=Max("issued_at"))
+        .values_list("candidate_id", "newest")
+    )
+    waiting = [
+        (last, candidate_id)
+        for candidate_id, last in latest.items()
+        if candidate_id not in issued or issued[candidate_id] < last
+    ]
+    return [candidate_id for _last, candidate_id in sorted(waiting)]

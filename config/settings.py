@@ -10,6 +10,7 @@ each part to its service. DJANGO_PROFILE=production hardens everything for
 import time
 from pathlib import Path
 
+from botocore.config import Config
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "examens.middleware.SecondFactorRequiredMiddleware",
     "examens.middleware.NotPermittedMiddleware",
+    "examens.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "examens.middleware.StaffPagesNotStoredMiddleware",
@@ -213,6 +215,13 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 600),
             "file_overwrite": True,
+            # An endpoint that is down or hangs answers within seconds, not minutes:
+            # the issuing task owns the retries, with its own backoff.
+            "client_config": Config(
+                connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 5),
+                read_timeout=env_int("AWS_S3_READ_TIMEOUT", 30),
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
         },
     }
 else:
@@ -227,15 +236,19 @@ STORAGES = {
 
 # --- Mail -----------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # the file backend's folder
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@examenbeheer.example")
 
 # --- Celery ---------------------------------------------------------------------
 # Tasks are idempotent, so a task is acknowledged only after it ran (acks_late)
-# and re-queued when its worker dies mid-task. One message at a time per worker
-# process keeps long tasks from starving short ones. The Redis visibility
-# timeout must exceed the longest countdown/ETA we use, or Redis redelivers.
+# and re-queued when its worker process dies mid-task (reject_on_worker_lost: the
+# parent re-queues at once). One message at a time per worker process keeps long
+# tasks from starving short ones. The Redis visibility timeout must exceed the
+# longest countdown/ETA we use, or Redis redelivers; it is also how long the message
+# of a whole worker lost (machine gone) waits before another worker gets it, so the
+# work that must not wait that long has a sweep (docs/decisions/0013-task-delivery.md).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -277,7 +290,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.tasks.flush_verification_counts_task",
         "schedule": 60.0,
     },
+    "complete-pending-certificates": {
+        "task": "certificates.tasks.complete_pending_certificates_task",
+        "schedule": 300.0,
+    },
 }
+# The certificate sweep steps in for an issuing task only after this long: longer than
+# the task's own retries (about 510 s of backoff in all) and than any transaction that
+# releases results. On its very first run it checks the releases of this many days back.
+CERTIFICATE_SWEEP_GRACE_SECONDS = env_int("CERTIFICATE_SWEEP_GRACE_SECONDS", 600)
+CERTIFICATE_SWEEP_FIRST_LOOKBACK_DAYS = env_int("CERTIFICATE_SWEEP_FIRST_LOOKBACK_DAYS", 7)
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

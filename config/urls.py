@@ -30,3 +30,5 @@ urlpatterns = [
 
 # A JSON error for any path under /api/ that matches no route; the 404 page elsewhere.
 handler404 = "examens.api_errors.not_found"
+# A database that cannot be reached outside a view answers 503, not 500.
+handler500 = "examens.views.unavailable.server_error"

@@ -26,7 +26,8 @@ Three kinds of actor:
   results (`flag_overdue_results`), issuing and re-evaluating certificates
   and noting a stored PDF (`issue_certificate`, `reevaluate_certificate`,
   `record_certificate_stored`, from receivers and tasks), flushing the
-  verification counters (`flush_verification_counts`), the signing keys
+  verification counters (`flush_verification_counts`), the certificate
+  sweep's mark (`advance_issuing_sweep`), the signing keys
   (`current_signing_key`, `rotate_signing_key`: first use and the operator's
   rotation command), and provisioning memberships (`grant_membership`, for
   seeding from the operator's command line). These services refuse a
@@ -77,6 +78,7 @@ JOB_SERVICES = frozenset(
         "reevaluate_certificate",
         "record_certificate_stored",
         "flush_verification_counts",
+        "advance_issuing_sweep",
         "current_signing_key",
         "rotate_signing_key",
         "grant_membership",

@@ -1,5 +1,6 @@
 """Every page needs a password and a verified second factor, except an explicit allow-list;
-a service's NotPermitted becomes the 403 page here; an address holding a NUL is a 400."""
+a service's NotPermitted becomes the 403 page here; an address holding a NUL is a 400; a
+lost database connection a 503."""
 
 from urllib.parse import unquote, urlencode
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from .exceptions import NotPermitted
 from .search import return_path
+from .views.unavailable import DATABASE_UNAVAILABLE, database_unavailable
 
 API_NAMESPACE = "api"
 
@@ -73,6 +75,27 @@ class NotPermittedMiddleware:
             {"message": exception.message},
             status=403,
         )
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a database connection lost or refused in a view into a 503 to try again.
+
+    The view's transaction is rolled back by the database, so the answer can
+    honestly say that the action may not have been carried out; the next
+    request connects anew (examens.views.unavailable). Pages and the API both
+    get it here: DRF hands exceptions it does not map back to Django.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        return database_unavailable(request, exception)
 
 
 class StaffPagesNotStoredMiddleware:

@@ -192,7 +192,11 @@ class Result(models.Model):
                 name="result_correction_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["candidate", "component", "is_current"])]
+        indexes = [
+            models.Index(fields=["candidate", "component", "is_current"]),
+            # The certificate sweep reads the releases since its mark (certificates.tasks).
+            models.Index(fields=["released_at"], name="result_released_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.component.code} v{self.version} {self.get_outcome_display()}"

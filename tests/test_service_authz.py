@@ -376,6 +376,7 @@ JOB_CASES: dict[str, Callable] = {
         w.certificate, actor=a
     ),
     "flush_verification_counts": lambda w, a: _cert().flush_verification_counts([], actor=a),
+    "advance_issuing_sweep": lambda w, a: _cert().advance_issuing_sweep(timezone.now(), actor=a),
     "current_signing_key": lambda w, a: _cert().current_signing_key(actor=a),
     "rotate_signing_key": lambda w, a: _cert().rotate_signing_key(actor=a),
 }

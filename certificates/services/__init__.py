@@ -1,6 +1,7 @@
 """Everything that changes certificates and signing keys. One transaction and audit event each.
 
-Grown into a package (shared/style.md): signing keys, issuing, status after issue.
+Grown into a package (shared/style.md): signing keys, issuing, status after issue,
+the sweep's mark.
 """
 
 from .issuing import (
@@ -23,11 +24,14 @@ from .status import (
     revoke_certificate,
     suspend_certificate,
 )
+from .sweep import ISSUING_SWEEP, advance_issuing_sweep
 
 __all__ = [
     "AGENCY_ISSUER",
+    "ISSUING_SWEEP",
     "PROGRESS_OUTCOMES",
     "SERIAL_ALPHABET",
+    "advance_issuing_sweep",
     "candidate_progress",
     "count_verification",
     "current_signing_key",

@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage, storages
 
 from certificates.models import Certificate
 from certificates.pdf import url_from_pdf
+from certificates.receivers import ISSUE_TASK
 from certificates.tasks import issue_certificate_task
 from config.celery import app as celery_app
 from examens.models import AuditEvent
@@ -80,7 +81,7 @@ def test_released_result_completing_the_route_queues_issuing_on_commit(
         result_released.send(sender=None, result_id=1, candidate_id=candidate.pk)
 
     # The issuing itself adds its own callbacks (the status entry for verifiers).
-    queued = [cb for cb in callbacks if getattr(cb, "func", None) == issue_certificate_task.delay]
+    queued = [cb for cb in callbacks if getattr(cb, "args", ())[:1] == (ISSUE_TASK,)]
     assert len(queued) == 1
     assert Certificate.objects.filter(candidate=candidate, status="valid").count() == 1
 

@@ -1,9 +1,12 @@
 """Services queue tasks by name after commit; tasks import services, never the reverse."""
 
 import ast
+import logging
 from pathlib import Path
 
 import pytest
+from celery.app.task import Task
+from kombu.exceptions import OperationalError
 
 from examens.jobs import enqueue_on_commit
 from tests.examens.factories import UserFactory
@@ -32,6 +35,27 @@ def test_an_unknown_task_name_fails_loudly(django_capture_on_commit_callbacks):
         django_capture_on_commit_callbacks(execute=True),
     ):
         enqueue_on_commit("scheduling.tasks.no_such_task", 1)
+
+
+@pytest.mark.django_db
+def test_a_broker_that_cannot_be_reached_is_logged_and_the_commit_stands(
+    django_capture_on_commit_callbacks, mailoutbox, monkeypatch, caplog
+):
+    """What Celery raises when Redis refuses the connection: the action has committed."""
+
+    def refused(self, *args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", refused)
+    user = UserFactory(email="staff@x.nl")
+    with (
+        caplog.at_level(logging.ERROR, logger="examens.jobs"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        enqueue_on_commit("examens.tasks.send_security_email_task", user.pk, "device_added")
+
+    assert mailoutbox == []
+    assert "Broker unreachable, examens.tasks.send_security_email_task not queued" in caplog.text
 
 
 def _imports(tree: ast.AST):
