@@ -264,6 +264,14 @@ def test_bad_command_line_is_the_same_usage_error_not_argparse_2(capsys):
     assert "required: --status" in capsys.readouterr().err
 
 
+def manage_py(args: list[str]) -> None:
+    """`manage.py <args>` as the command line runs it, without `execute()`'s second
+    `django.setup()`: that would bind the logging handlers to this test's captured,
+    soon closed, stderr."""
+    argv = ["manage.py", *args]
+    ManagementUtility(argv).fetch_command(args[0]).run_from_argv(argv)
+
+
 def test_manage_py_command_gives_the_same_statuses(tmp_path, capsys):
     (tmp_path / "keys.json").write_text(json.dumps(keys_document()))
     (tmp_path / "status.json").write_text(json.dumps(status_document()))
@@ -272,11 +280,10 @@ def test_manage_py_command_gives_the_same_statuses(tmp_path, capsys):
     forged = URL + tampered(sign_payload(data(), NEW))
 
     with pytest.raises(SystemExit) as forged_exit:
-        ManagementUtility(["manage.py", "verify_certificate", *files, forged]).execute()
+        manage_py(["verify_certificate", *files, forged])
     with pytest.raises(SystemExit) as broken_exit:
-        ManagementUtility(
+        manage_py(
             [
-                "manage.py",
                 "verify_certificate",
                 "--keys",
                 str(tmp_path / "broken.json"),
@@ -284,7 +291,7 @@ def test_manage_py_command_gives_the_same_statuses(tmp_path, capsys):
                 str(tmp_path / "status.json"),
                 forged,
             ]
-        ).execute()
+        )
 
     assert forged_exit.value.code == cli.EXIT_FORGED
     assert broken_exit.value.code == cli.EXIT_USAGE
