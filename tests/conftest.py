@@ -28,6 +28,10 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", _HYPOTHESIS_HOME)
 hypothesis_settings.register_profile("suite", database=None, derandomize=True)
 hypothesis_settings.load_profile("suite")
 
+# Test users' passwords with a fast hasher: PBKDF2's million rounds cost every factory
+# user about half a second; no test is about the hasher (production keeps Django's).
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # Scan every response, mail, log record, PDF and QR payload for a BSN of the test data;
 # check the CSP and Cache-Control of every page.
 pytest_plugins = ["tests.bsn_scan", "tests.page_policy"]
