@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("scheduling.api")),
     path("", include("grading.api")),
     path("", include("certificates.api")),
+    path("", include("monitoring.api")),
 ]

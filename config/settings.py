@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "scheduling",
     "grading",
     "certificates",
+    "monitoring",
     "demo",  # seed_demo: the demo world, above every domain app
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("planning/", include("scheduling.urls")),
     path("beoordeling/", include("grading.urls")),
     path("c/", include("certificates.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,1 @@
+"""Monitoring's own models: at-risk rules, suppression settings, webhook endpoints and deliveries."""

@@ -1,0 +1,5 @@
+"""Pages of monitoring: overview, at-risk list, national view, capacity, tokens, webhooks."""
+
+app_name = "monitoring"
+
+urlpatterns: list = []
