@@ -295,12 +295,28 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.tasks.complete_pending_certificates_task",
         "schedule": 300.0,
     },
+    "send-due-webhooks": {
+        "task": "monitoring.tasks.send_due_webhooks_task",
+        "schedule": 10.0,
+    },
 }
 # The certificate sweep steps in for an issuing task only after this long: longer than
 # the task's own retries (about 510 s of backoff in all) and than any transaction that
 # releases results. On its very first run it checks the releases of this many days back.
 CERTIFICATE_SWEEP_GRACE_SECONDS = env_int("CERTIFICATE_SWEEP_GRACE_SECONDS", 600)
 CERTIFICATE_SWEEP_FIRST_LOOKBACK_DAYS = env_int("CERTIFICATE_SWEEP_FIRST_LOOKBACK_DAYS", 7)
+
+# --- Webhooks (monitoring; docs/decisions/0017-webhooks.md) ---------------------------
+# Each endpoint's signing secret is derived from this key and the endpoint's salt, never
+# stored. Set it apart from DJANGO_SECRET_KEY so that rotating that one leaves every
+# receiver's secret as it was; changing this one changes every endpoint's secret.
+WEBHOOK_SECRET_KEY = env_str("WEBHOOK_SECRET_KEY") or SECRET_KEY
+# Only for tests and the demo: also allow http:// and https:// to 127.0.0.1, ::1 and
+# localhost. Otherwise an endpoint is https:// and never a private, loopback, link-local
+# or reserved address (checked when registering and again, resolved, on every send).
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False) and not PRODUCTION
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_CLOCK = time.time  # the outbox's clock (tests move it by hand)
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

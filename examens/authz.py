@@ -29,9 +29,11 @@ Three kinds of actor:
   verification counters (`flush_verification_counts`), the certificate
   sweep's mark (`advance_issuing_sweep`), the signing keys
   (`current_signing_key`, `rotate_signing_key`: first use and the operator's
-  rotation command), and provisioning memberships (`grant_membership`, for
-  seeding from the operator's command line). These services refuse a
-  person, except `grant_membership`, which an organisation's admin calls.
+  rotation command), the webhook outbox (`enqueue_webhook_event`,
+  `claim_webhook_delivery`, `record_webhook_attempt`), and provisioning
+  memberships (`grant_membership`, for seeding from the operator's command
+  line). These services refuse a person, except `grant_membership`, which an
+  organisation's admin calls.
 - A **machine client** (`ClientActor`, a scoped API token of one
   organisation): a SystemActor for the audit trail, but not a job. It may
   call only the services its API offers (`book_candidate`,
@@ -82,6 +84,9 @@ JOB_SERVICES = frozenset(
         "current_signing_key",
         "rotate_signing_key",
         "grant_membership",
+        "enqueue_webhook_event",
+        "claim_webhook_delivery",
+        "record_webhook_attempt",
     }
 )
 

@@ -10,3 +10,29 @@ class MonitoringConfig(AppConfig):
 
     name = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self) -> None:
+        from certificates.signals import certificate_changed
+        from examens.models import Role
+        from examens.navigation import NavEntry, register
+        from grading.signals import result_corrected, result_released
+        from scheduling.signals import booking_changed
+
+        from . import webhook_receivers as hooks
+
+        result_released.connect(hooks.on_result_released, dispatch_uid="monitoring.webhooks.rr")
+        result_corrected.connect(hooks.on_result_corrected, dispatch_uid="monitoring.webhooks.rc")
+        certificate_changed.connect(
+            hooks.on_certificate_changed, dispatch_uid="monitoring.webhooks.cert"
+        )
+        booking_changed.connect(hooks.on_booking_changed, dispatch_uid="monitoring.webhooks.bk")
+        register(
+            NavEntry(
+                label=_("Webhooks"),
+                url_name="monitoring:webhook-list",
+                roles=frozenset({Role.ADMIN}),
+                description=_(
+                    "Tell your own systems when results, certificates and bookings change."
+                ),
+            )
+        )

@@ -1,1 +1,3 @@
-"""Monitoring's own models: at-risk rules, suppression settings, webhook endpoints and deliveries."""
+"""Monitoring's own models: at-risk rules, suppression settings, webhook endpoints, deliveries."""
+
+from .webhook_models import WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: F401

@@ -1,5 +1,20 @@
 """Pages of monitoring: overview, at-risk list, national view, capacity, tokens, webhooks."""
 
+from django.urls import path
+
+from . import webhook_views
+
 app_name = "monitoring"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("webhooks/", webhook_views.webhook_list, name="webhook-list"),
+    path("webhooks/new/", webhook_views.webhook_create, name="webhook-create"),
+    path("webhooks/<int:endpoint_id>/", webhook_views.webhook_detail, name="webhook-detail"),
+    path(
+        "webhooks/<int:endpoint_id>/disable/",
+        webhook_views.webhook_disable,
+        name="webhook-disable",
+    ),
+    path("webhooks/<int:endpoint_id>/enable/", webhook_views.webhook_enable, name="webhook-enable"),
+    path("webhooks/<int:endpoint_id>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
+]

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from certificates.cache import publish_status_on_commit
 from certificates.models import Certificate
+from certificates.signals import REVOKED, SUSPENDED, send_certificate_changed_on_commit
 from examens.audit import record_event
 
 
@@ -22,6 +23,10 @@ def set_status(
         update_fields=["status", "status_reason_code", "status_reason", "status_changed_at"]
     )
     publish_status_on_commit(certificate)
+    if status in (Certificate.Status.SUSPENDED, Certificate.Status.REVOKED):
+        send_certificate_changed_on_commit(
+            certificate, SUSPENDED if status == Certificate.Status.SUSPENDED else REVOKED
+        )
     record_event(
         actor,
         action,

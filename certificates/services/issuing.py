@@ -18,6 +18,7 @@ from certificates.payload import (
     decode_token,
     sign_payload,
 )
+from certificates.signals import ISSUED, send_certificate_changed_on_commit
 from examens import authz
 from examens.audit import Actor, record_event
 from examens.models import Candidate
@@ -153,6 +154,7 @@ def issue_certificate(candidate: Candidate, *, actor: Actor) -> Certificate:
             issued_at=timezone.now(),
         )
         publish_status_on_commit(certificate)
+        send_certificate_changed_on_commit(certificate, ISSUED)
         record_event(
             actor,
             "certificates.certificate.issued",

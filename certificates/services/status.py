@@ -20,6 +20,7 @@ from certificates.exceptions import (
     ReasonRequired,
 )
 from certificates.models import REVOKE_REASONS, SUSPEND_REASONS, Certificate
+from certificates.signals import REINSTATED, send_certificate_changed_on_commit
 from examens import authz
 from examens.audit import Actor, record_event
 
@@ -92,6 +93,7 @@ def reinstate_certificate(certificate: Certificate, *, actor: Actor, reason: str
             update_fields=["status", "status_reason_code", "status_reason", "status_changed_at"]
         )
         publish_status_on_commit(certificate)
+        send_certificate_changed_on_commit(certificate, REINSTATED)
         record_event(
             actor,
             "certificates.certificate.reinstated",

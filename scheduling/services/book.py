@@ -20,6 +20,7 @@ from ..eligibility import (
 )
 from ..exceptions import AlreadyBooked, IdempotencyConflict, SchedulingError
 from ..models import Booking, ExamSession
+from ..signals import MADE, send_booking_changed_on_commit
 from ._common import lock_session, new_reference, take_seat, user_or_none
 from ._common import now as _now
 from .outbox import queue_invitation
@@ -67,13 +68,15 @@ def book_locked(
     idempotency_key: str | None = None,
     context: EligibilityContext | None = None,
     skip_capacity: bool = False,
+    announce: bool = True,
 ) -> Booking:
     """Book `candidate` into the already *locked* `session` (the caller holds the row lock).
 
     Runs every rule, raises the first failure, takes the seat and inserts the
     booking under a savepoint so that a lost race on the partial unique
     indexes becomes a clear AlreadyBooked, not an IntegrityError, and the
-    caller's transaction stays usable.
+    caller's transaction stays usable. With `announce` False the caller sends
+    the `booking_changed` signal itself (a move is one change, not two).
     """
     context = context or build_context(candidate, session, now=_now())
     assessment = assess(candidate, session, context=context, include_capacity=not skip_capacity)
@@ -87,6 +90,7 @@ def book_locked(
         assessment=assessment,
         attempts_so_far=context.attempts_so_far,
         savepoint=True,
+        announce=announce,
     )
 
 
@@ -100,6 +104,7 @@ def _write_booking(
     attempts_so_far: int,
     savepoint: bool,
     seat_taken: bool = False,
+    announce: bool = True,
 ) -> Booking:
     """Insert the booking, take the seat and write the audit event (session row locked).
 
@@ -166,6 +171,8 @@ def _write_booking(
         },
     )
     queue_invitation(booking.pk)
+    if announce:
+        send_booking_changed_on_commit(booking, MADE)
     booking.replayed = False
     return booking
 

@@ -15,6 +15,7 @@ from .. import permissions
 from ..exceptions import BookingStateError, SchedulingError
 from ..models import Booking, ExamSession
 from ..selectors import policy_for
+from ..signals import CANCELLED, MOVED, send_booking_changed_on_commit
 from ._common import lock_booking, lock_session, lock_sessions
 from ._common import now as _now
 from .book import book_locked
@@ -90,6 +91,7 @@ def cancel_booking(
                 field="booking",
             )
         cancel_locked(booking, session, actor=actor, reason=reason, reason_accepted=reason_accepted)
+        send_booking_changed_on_commit(booking, CANCELLED)
         offer_freed_seat(session, actor=actor)
         enqueue_on_commit("scheduling.tasks.send_booking_mail_task", booking.pk, "cancelled")
         return booking
@@ -137,7 +139,10 @@ def reschedule_booking(
         cancel_locked(
             booking, old_session, actor=actor, reason=reason, reason_accepted=reason_accepted
         )
-        new = book_locked(sessions[to_session.pk], actor=actor, candidate=booking.candidate)
+        new = book_locked(
+            sessions[to_session.pk], actor=actor, candidate=booking.candidate, announce=False
+        )
+        send_booking_changed_on_commit(new, MOVED, previous=booking)
         record_event(
             actor,
             "scheduling.booking.rescheduled",

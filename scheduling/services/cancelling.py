@@ -18,6 +18,7 @@ from .. import permissions
 from ..exceptions import BookingRefused, SessionError
 from ..models import Booking, ExamSession, WaitingListEntry
 from ..selectors import LIVE_STATUSES
+from ..signals import CANCELLED, MOVED, send_booking_changed_on_commit
 from ._common import lock_sessions
 from ._common import now as _now
 from .book import book_locked
@@ -55,10 +56,15 @@ def _cancel_locked(
         if rebook_into is not None:
             try:
                 with transaction.atomic():
-                    new = book_locked(rebook_into, actor=actor, candidate=booking.candidate)
+                    new = book_locked(
+                        rebook_into, actor=actor, candidate=booking.candidate, announce=False
+                    )
             except BookingRefused:
                 new = None
-        if new is None:
+        if new is not None:
+            send_booking_changed_on_commit(new, MOVED, previous=booking)
+        else:
+            send_booking_changed_on_commit(booking, CANCELLED)
             enqueue_on_commit(
                 "scheduling.tasks.send_booking_mail_task", booking.pk, "session_cancelled"
             )
