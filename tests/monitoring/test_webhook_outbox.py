@@ -130,7 +130,8 @@ def test_each_endpoint_has_its_own_secret_and_it_is_not_stored(db, clock, receiv
     second, other = endpoint_for(candidate.municipality, receiver.url)
 
     assert secret != other
-    assert secret.startswith("whsec_") and len(secret) > 40
+    assert secret.startswith("whsec_")
+    assert len(secret) > 40
     assert endpoint_secret(_reload(first)) == secret
     row = WebhookEndpoint.objects.filter(pk=first.pk).values().get()
     assert secret not in json.dumps(row, default=str)
@@ -147,7 +148,8 @@ def test_receiver_down_schedules_a_retry_with_backoff_then_it_comes_back_and_get
     assert deliver_webhook(delivery.pk) == Answer(None, "connection refused")
     delivery = _reload(delivery)
     assert delivery.status == WebhookDelivery.Status.PENDING
-    assert delivery.attempts == 1 and delivery.last_error == "connection refused"
+    assert delivery.attempts == 1
+    assert delivery.last_error == "connection refused"
     wait = delivery.next_attempt_at.timestamp() - clock()
     assert 15 <= wait <= 30  # 30 s with equal jitter
     assert _reload(endpoint).failing_since is not None
@@ -169,7 +171,8 @@ def test_receiver_down_schedules_a_retry_with_backoff_then_it_comes_back_and_get
     (request,) = back.requests
     assert back.verify(request, secret, now=clock())
     delivery = _reload(delivery)
-    assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 3
+    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    assert delivery.attempts == 3
     assert _reload(endpoint).failing_since is None
 
 
@@ -228,7 +231,8 @@ def test_a_day_of_failures_gives_up_and_disables_the_endpoint(db, clock, receive
         int(b.headers[TIMESTAMP_HEADER]) - int(a.headers[TIMESTAMP_HEADER])
         for a, b in zip(receiver.requests, receiver.requests[1:], strict=False)
     ]
-    assert gaps[0] < gaps[4] and max(gaps) <= 3600
+    assert gaps[0] < gaps[4]
+    assert max(gaps) <= 3600
     assert due_webhook_deliveries(limit=10) == []
 
 
@@ -257,9 +261,7 @@ def test_events_are_sent_right_after_commit_where_tasks_run_in_process(
     assert len(receiver.requests) == 1
 
 
-def test_a_claim_holds_its_lease_and_a_stale_worker_cannot_record(
-    db, clock, receiver, outbox_mode
-):
+def test_a_claim_holds_its_lease_and_a_stale_worker_cannot_record(db, clock, receiver, outbox_mode):
     candidate = CandidateFactory()
     _endpoint, _secret, delivery = _one(candidate, receiver)
 
@@ -270,7 +272,8 @@ def test_a_claim_holds_its_lease_and_a_stale_worker_cannot_record(
 
     clock.advance(LEASE.total_seconds() + 1)  # the first worker died after sending
     second = claim_webhook_delivery(delivery.pk, actor=WEBHOOKS)
-    assert second is not None and second.lease_token != first.lease_token
+    assert second is not None
+    assert second.lease_token != first.lease_token
 
     stale = record_webhook_attempt(
         delivery.pk, actor=WEBHOOKS, lease_token=first.lease_token, answer=Answer(500)
@@ -279,7 +282,8 @@ def test_a_claim_holds_its_lease_and_a_stale_worker_cannot_record(
     done = record_webhook_attempt(
         delivery.pk, actor=WEBHOOKS, lease_token=second.lease_token, answer=Answer(204)
     )
-    assert done is not None and done.status == WebhookDelivery.Status.DELIVERED
+    assert done is not None
+    assert done.status == WebhookDelivery.Status.DELIVERED
     assert done.attempts == 2
 
 
