@@ -26,6 +26,8 @@ from examens.authz import JOB_SERVICES, ClientActor
 from examens.exceptions import NotPermitted
 from examens.models import ApiToken, AuditEvent, Decision, Membership, Organisation, Role
 from grading.models import ExaminerQualification, Result
+from monitoring.webhook_http import Answer
+from monitoring.webhook_models import WebhookDelivery, WebhookEndpoint
 from scheduling.models import CalendarFeed, WaitingListEntry
 from tests.conftest import fresh_factor
 from tests.examens.factories import (
@@ -43,6 +45,7 @@ SERVICE_PACKAGES = (
     "scheduling.services",
     "grading.services",
     "certificates.services",
+    "monitoring.services",
 )
 
 # Public functions of the service modules that are not services a person or job calls.
@@ -77,6 +80,8 @@ EXEMPT = {
     "storage_key_for": "pure",
     "issuer_for": "pure",
     "count_verification": "anonymous scan counter: cache only, no actor by design",
+    "entitled_endpoints": "read: the endpoints an event goes to",
+    "due_webhook_deliveries": "read",
 }
 
 
@@ -144,6 +149,23 @@ def world(db):
         key_hash="h",
         scopes=[],
         created_by=UserFactory(),
+    )
+    w.endpoint = WebhookEndpoint.objects.create(
+        organisation=home,
+        name="e",
+        url="https://hooks.example.nl/",
+        event_types=["booking.made"],
+        secret_salt="s",
+        created_by=UserFactory(),
+        created_at=timezone.now(),
+    )
+    w.delivery = WebhookDelivery.objects.create(
+        endpoint=w.endpoint,
+        event_type="booking.made",
+        payload={},
+        next_attempt_at=timezone.now(),
+        give_up_at=timezone.now(),
+        created_at=timezone.now(),
     )
     w.owner = UserFactory()
     w.device = add_totp_device(w.owner)
@@ -354,6 +376,24 @@ CASES: dict[str, tuple[str, Callable]] = {
             w.certificate, actor=a, reason_code="fraud", reason="r"
         ),
     ),
+    "register_webhook_endpoint": (
+        Role.OFFICER,
+        lambda w, a: _mon().register_webhook_endpoint(
+            w.home, actor=a, name="n", url="https://hooks.example.nl/", event_types=["booking.made"]
+        ),
+    ),
+    "disable_webhook_endpoint": (
+        Role.PLANNER,
+        lambda w, a: _mon().disable_webhook_endpoint(w.endpoint, actor=a),
+    ),
+    "enable_webhook_endpoint": (
+        Role.PLANNER,
+        lambda w, a: _mon().enable_webhook_endpoint(w.endpoint, actor=a),
+    ),
+    "delete_webhook_endpoint": (
+        Role.PLANNER,
+        lambda w, a: _mon().delete_webhook_endpoint(w.endpoint, actor=a),
+    ),
 }
 
 # Job services: (call(w, actor)); every person and machine client is refused.
@@ -379,6 +419,13 @@ JOB_CASES: dict[str, Callable] = {
     "advance_issuing_sweep": lambda w, a: _cert().advance_issuing_sweep(timezone.now(), actor=a),
     "current_signing_key": lambda w, a: _cert().current_signing_key(actor=a),
     "rotate_signing_key": lambda w, a: _cert().rotate_signing_key(actor=a),
+    "enqueue_webhook_event": lambda w, a: _mon().enqueue_webhook_event(
+        "booking.made", actor=a, candidate_id=w.candidate.pk, objects={}
+    ),
+    "claim_webhook_delivery": lambda w, a: _mon().claim_webhook_delivery(w.delivery.pk, actor=a),
+    "record_webhook_attempt": lambda w, a: _mon().record_webhook_attempt(
+        w.delivery.pk, actor=a, lease_token="t", answer=Answer(200)
+    ),
 }
 # Services a job may call besides the job services (see examens.authz).
 SYSTEM_ALLOWED = {"grant_membership"}
@@ -402,6 +449,10 @@ def _gr():
 
 def _cert():
     return importlib.import_module("certificates.services")
+
+
+def _mon():
+    return importlib.import_module("monitoring.services")
 
 
 def test_every_public_service_has_a_case():

@@ -35,6 +35,7 @@ from examens.models import (
 )
 from examens.models import Route as LearningRoute
 from grading.models import ExaminerQualification, Result, Rubric, SignOffRequirement
+from monitoring.webhook_models import WebhookEndpoint
 from scheduling.models import Booking, CalendarFeed, ComponentPolicy, ExamSession, WaitingListEntry
 
 from .world import Home
@@ -62,6 +63,7 @@ MODEL_BY_PARAM: dict[str, type[Model]] = {
     "result_id": Result,
     "organisation_id": Organisation,
     "qualification_id": ExaminerQualification,
+    "endpoint_id": WebhookEndpoint,
 }
 # Function views that name their object `pk`.
 MODEL_BY_ROUTE: dict[str, type[Model]] = {

@@ -50,6 +50,7 @@ from examens.privacy import mask_bsn
 from examens.services import create_api_token, record_decision
 from grading.models import ExaminerQualification, OverdueFlag
 from grading.services import import_machine_scores, record_rating
+from monitoring.services import enqueue_webhook_event, register_webhook_endpoint
 from scheduling.models import (
     Booking,
     ExamSession,
@@ -166,6 +167,7 @@ def build_home() -> Home:
     _grading(home)
     _certificate(home)
     _machine_access(home)
+    _webhooks(home)
     home.markers = _markers(home)
     return home
 
@@ -291,6 +293,30 @@ def _machine_access(home: Home) -> None:
     )
 
 
+WEBHOOK_URL = "https://hooks.alfastad.example/zaaksysteem"
+
+
+def _webhooks(home: Home) -> None:
+    """An endpoint with one delivery waiting (never sent: the address is not reached)."""
+    endpoint, _secret = register_webhook_endpoint(
+        home.organisation,
+        actor=fresh_factor(home.staff[Role.ADMIN]),
+        name="Alfa webhook",
+        url=WEBHOOK_URL,
+        event_types=["booking.made"],
+    )
+    home.add("webhook endpoint", endpoint)
+    home.add(
+        "webhook delivery",
+        enqueue_webhook_event(
+            "booking.made",
+            actor=SYSTEM,
+            candidate_id=home.candidate.pk,
+            objects={"booking_id": home.bookings["booked"].pk},
+        )[0],
+    )
+
+
 def _markers(home: Home) -> set[str]:
     candidate, certificate = home.candidate, home.certificate
     assert certificate is not None
@@ -312,6 +338,8 @@ def _markers(home: Home) -> set[str]:
         "Alfa onregelmatigheid",
         "Alfa zaaksysteem",
         "alfa-scores.csv",
+        "Alfa webhook",
+        WEBHOOK_URL,
         *(booking.reference for booking in Booking.objects.filter(session__centre=home.centre)),
         *(user.username for user in home.staff.values()),
         *home.feed_secrets.values(),
