@@ -7,9 +7,11 @@ request and recomputes the signature; the outbox's clock is moved by hand.
 from __future__ import annotations
 
 import datetime
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from config.celery import app
@@ -354,3 +356,22 @@ def test_retries_last_no_longer_than_a_day_after_the_event(db, clock, receiver, 
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert delivery.give_up_at <= delivery.last_attempt_at
     assert delivery.created_at + datetime.timedelta(days=1) == delivery.give_up_at
+
+
+def test_the_command_retries_what_is_due_in_embedded_mode(db, clock, receiver, outbox_mode):
+    candidate = CandidateFactory()
+    _one(candidate, receiver)
+    receiver.statuses = [500]
+    out = io.StringIO()
+
+    call_command("send_due_webhooks", stdout=out)
+    call_command("send_due_webhooks", stdout=out)  # not due yet: nothing
+    clock.advance(3600)
+    call_command("send_due_webhooks", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "Webhooks delivered: 0, failed (retried later): 1",
+        "Webhooks delivered: 0, failed (retried later): 0",
+        "Webhooks delivered: 1, failed (retried later): 0",
+    ]
+    assert len(receiver.requests) == 2
