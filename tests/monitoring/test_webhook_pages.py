@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from examens.exceptions import NotPermitted
 from examens.models import AuditEvent, Role
 from monitoring.services import (
     disable_webhook_endpoint,
     enable_webhook_endpoint,
     enqueue_webhook_event,
+    register_webhook_endpoint,
 )
 from monitoring.webhook_models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from monitoring.webhook_receivers import WEBHOOKS
@@ -232,3 +234,18 @@ def test_a_booking_made_and_cancelled_reach_the_municipalitys_receiver_signed(
         "booking_id": booking.pk,
         "booking_reference": booking.reference,
     }
+
+
+def test_registering_without_a_fresh_code_is_refused_by_the_service(db, clock):
+    organisation = OrganisationFactory()
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+
+    with pytest.raises(NotPermitted):
+        register_webhook_endpoint(
+            organisation,
+            actor=admin,
+            name="n",
+            url="https://zaken.example.nl/",
+            event_types=[WebhookEvent.BOOKING_MADE],
+        )
+    assert not WebhookEndpoint.objects.exists()
