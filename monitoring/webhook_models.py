@@ -60,8 +60,10 @@ class WebhookEndpoint(models.Model):
         _("reason disabled"), max_length=10, choices=DisabledReason.choices, blank=True
     )
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
-    # The first failure of the current run of failures; cleared by a success.
+    # The first failure of the current run of failures; cleared by a success, and
+    # started afresh when the last failure is older than webhook_policy.STREAK_GAP.
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -18,6 +18,10 @@ LEASE = datetime.timedelta(minutes=2)
 RETRY_FOR = datetime.timedelta(days=1)
 FIRST_DELAY = datetime.timedelta(seconds=30)
 MAX_DELAY = datetime.timedelta(hours=1)
+# While any delivery of an endpoint is pending, its attempts are at most MAX_DELAY
+# apart: a longer silence ends a run of failures (no endpoint is disabled for one
+# failure after a quiet week).
+STREAK_GAP = 2 * MAX_DELAY
 
 _random = secrets.SystemRandom()
 

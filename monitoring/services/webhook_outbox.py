@@ -162,9 +162,13 @@ def _failed(delivery: WebhookDelivery, endpoint: WebhookEndpoint, answer: Answer
         delivery.status = WebhookDelivery.Status.FAILED
     else:
         delivery.next_attempt_at = moment + policy.backoff(delivery.attempts)
-    if endpoint.failing_since is None:
+    quiet = (
+        endpoint.last_failure_at is None or moment - endpoint.last_failure_at > policy.STREAK_GAP
+    )
+    if endpoint.failing_since is None or quiet:
         endpoint.failing_since = moment
-        endpoint.save(update_fields=["failing_since"])
+    endpoint.last_failure_at = moment
+    endpoint.save(update_fields=["failing_since", "last_failure_at"])
     if endpoint.is_active and gone:
         disable_locked(endpoint, actor=actor, reason=WebhookEndpoint.DisabledReason.GONE)
     elif endpoint.is_active and moment - endpoint.failing_since >= policy.RETRY_FOR:

@@ -375,3 +375,21 @@ def test_the_command_retries_what_is_due_in_embedded_mode(db, clock, receiver, o
         "Webhooks delivered: 1, failed (retried later): 0",
     ]
     assert len(receiver.requests) == 2
+
+
+def test_a_failure_after_a_quiet_day_starts_a_new_run_and_does_not_disable(
+    db, clock, receiver, outbox_mode
+):
+    candidate = CandidateFactory()
+    endpoint, _secret, first = _one(candidate, receiver)
+    receiver.statuses = [500, 500]
+    deliver_webhook(first.pk)
+    WebhookDelivery.objects.filter(pk=first.pk).update(status=WebhookDelivery.Status.FAILED)
+    clock.advance(3 * 86400)  # nothing to send for three days
+    (second,) = _event(candidate)
+
+    deliver_webhook(second.pk)
+
+    endpoint = _reload(endpoint)
+    assert endpoint.is_active
+    assert endpoint.failing_since.timestamp() == clock()
