@@ -17,7 +17,7 @@ class RatingForm(AccessibleForm):
     def __init__(self, *args, rubric: Rubric, language: str = "nl", **kwargs):
         super().__init__(*args, **kwargs)
         for aspect in rubric.aspects:
-            label = aspect.get(f"name_{language}") or aspect.get("name_nl") or aspect["code"]
+            label = rubric.aspect_label(aspect["code"], language)
             self.fields[aspect["code"]] = forms.IntegerField(
                 label=label,
                 min_value=0,

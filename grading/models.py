@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from examens.models import Candidate, Component, ExamVersion, Level, Organisation
@@ -76,6 +77,18 @@ class Rubric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exam_version}"
+
+    def aspect_label(self, code: str, language: str) -> str:
+        """An aspect's name in `language` (nl or en), else its Dutch name, else its code."""
+        for aspect in self.aspects:
+            if aspect["code"] == code:
+                return aspect.get(f"name_{language[:2]}") or aspect.get("name_nl") or code
+        return code
+
+    @property
+    def gate_label(self) -> str:
+        """The gate aspect's name in the active language, for the rating page."""
+        return self.aspect_label(self.gate_aspect, get_language() or "nl")
 
 
 class Rating(models.Model):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .exceptions import ImportRejected, ImportTooLarge
 
@@ -129,7 +130,12 @@ def _csv_records(text: str, limits: Limits) -> list[dict[str, Any] | None]:
         missing = [name for name in COLUMNS if name not in header]
         if missing:
             raise rejected(
-                _("The header lacks the column(s): %s") % ", ".join(missing),
+                ngettext(
+                    "The header lacks the column: %s",
+                    "The header lacks the columns: %s",
+                    len(missing),
+                )
+                % ", ".join(missing),
                 code="missing_column",
                 line=1,
                 field=missing[0],

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -121,7 +121,12 @@ def session_release_all(request: HttpRequest, session_id: int) -> HttpResponse:
     session = permissions.session_for_coordinator(user, session_id)
     if request.method == "POST":
         released = release_session_results(session, actor=user)
-        messages.success(request, _("%(count)d result(s) released.") % {"count": len(released)})
+        count = len(released)
+        messages.success(
+            request,
+            ngettext("%(count)d result released.", "%(count)d results released.", count)
+            % {"count": count},
+        )
         return redirect("grading:session", session_id=session.pk)
     drafts = Result.objects.filter(
         booking__session=session, is_current=True, status=Result.Status.DRAFT

@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from examens.models import Candidate, Component, ExamCentre, ExamVersion, Level, Room
@@ -100,7 +101,8 @@ class ExamSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.component.code} {self.starts_at:%Y-%m-%d %H:%M} @ {self.centre.name}"
+        starts = timezone.localtime(self.starts_at)  # shown in Europe/Amsterdam, stored in UTC
+        return f"{self.component.code} {starts:%Y-%m-%d %H:%M} @ {self.centre.name}"
 
     @property
     def seats_free(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,7 +19,18 @@ class Level(models.TextChoices):
 # --- The exam catalogue -----------------------------------------------------------
 
 
-class Regime(models.Model):
+class NamedInTwoLanguages:
+    """A catalogue entry's name in the active language (Dutch unless English is chosen)."""
+
+    name_nl: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+
+
+class Regime(NamedInTwoLanguages, models.Model):
     code = models.CharField(_("code"), max_length=10, unique=True)  # WI2013, WI2021
     name_nl = models.CharField(_("Dutch name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
@@ -30,10 +42,10 @@ class Regime(models.Model):
         verbose_name_plural = _("regimes")
 
     def __str__(self) -> str:
-        return self.name_nl
+        return self.name
 
 
-class Route(models.Model):
+class Route(NamedInTwoLanguages, models.Model):
     regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="routes")
     code = models.CharField(_("code"), max_length=10)  # B1, EDU, Z, A2 (Wi2013)
     name_nl = models.CharField(_("Dutch name"), max_length=100)
@@ -51,10 +63,10 @@ class Route(models.Model):
         constraints = [models.UniqueConstraint(fields=["regime", "code"], name="route_unique_code")]
 
     def __str__(self) -> str:
-        return f"{self.name_nl} ({self.regime.code})"
+        return f"{self.name} ({self.regime.code})"
 
 
-class Component(models.Model):
+class Component(NamedInTwoLanguages, models.Model):
     class RunBy(models.TextChoices):
         CENTRAL = "central", _("Central (DUO)")
         DECENTRALISED = "decentralised", _("Decentralised (municipality)")
@@ -92,7 +104,7 @@ class Component(models.Model):
         verbose_name_plural = _("exam components")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_nl}"
+        return f"{self.code} {self.name}"
 
     @property
     def is_scored(self) -> bool:

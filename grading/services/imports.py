@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from examens import authz
 from examens.audit import Actor, record_event
@@ -260,7 +261,12 @@ def import_machine_scores(
     errors = sorted(errors + more, key=lambda e: (e["line"], e["field"]))
     if errors:
         raise ImportRejected(
-            _("The file was not imported: %(count)d error(s).") % {"count": len(errors)},
+            ngettext(
+                "The file was not imported: %(count)d error.",
+                "The file was not imported: %(count)d errors.",
+                len(errors),
+            )
+            % {"count": len(errors)},
             details={"error_count": len(errors), "errors": errors[:MAX_ERRORS_REPORTED]},
         )
     if not results:

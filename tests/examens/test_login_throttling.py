@@ -293,3 +293,17 @@ def test_re_verification_counts_with_the_login_codes(verified_client, clock):
 
     assert refused.status_code == 429
     assert admitted.status_code == 302
+
+
+def test_re_verification_admits_the_right_code_after_one_typo():
+    user = UserFactory(password=PASSWORD)
+    browser, device = owner_with_known_browser(user)
+    post_password(browser, user.username)
+    assert post_code(browser, totp_at(device, 1)).status_code == 302
+    mark_fresh(browser, age_seconds=settings.OTP_FRESHNESS_SECONDS + 1)
+
+    typo = post_code(browser, wrong_code(device), url=REVERIFY)
+    admitted = post_code(browser, totp_at(device, 2), url=REVERIFY)
+
+    assert typo.status_code == 400
+    assert admitted.status_code == 302
