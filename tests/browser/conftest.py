@@ -141,7 +141,7 @@ def scratch(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def journey(new_context, server, world, authenticator, screenshot):
+def journey(new_context, server, world, authenticator, screenshot, scratch):
     """The whole journey, run once per session; its observations and page findings."""
     from . import journey as journey_module
 
@@ -151,4 +151,5 @@ def journey(new_context, server, world, authenticator, screenshot):
         world=world,
         authenticator=authenticator,
         screenshot=screenshot,
+        scratch=scratch,
     )
