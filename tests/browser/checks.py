@@ -55,8 +55,9 @@ _OVERFLOW = """() => {
         if (['auto', 'scroll', 'hidden'].includes(style.overflowX)) { inner = true; break; }
       }
       if (!inner) {
+        const classes = typeof el.className === 'string' ? el.className.trim() : '';
         const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-          (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+          (classes ? '.' + classes.split(/\\s+/).join('.') : '');
         wide.push(name + ' (right ' + Math.round(box.right) + ')');
       }
     }
@@ -107,8 +108,9 @@ _FOCUSED = """() => {
   const offset = parseFloat(style.outlineOffset) || 0;
   const hasOutline = style.outlineStyle !== 'none' && outlineWidth > 0;
   const shadow = style.boxShadow && style.boxShadow !== 'none' ? style.boxShadow : '';
+  const label = el.innerText || el.value || el.getAttribute('aria-label') || el.name || '';
   const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-    ' "' + (el.innerText || el.value || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30) + '"';
+    ' "' + label.trim().slice(0, 30) + '"';
   return {
     name,
     outline: hasOutline ? parse(style.outlineColor) : null,

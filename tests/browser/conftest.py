@@ -47,9 +47,8 @@ def pytest_collection_modifyitems(config, items):
         return
     here = Path(__file__).parent
     for item in items:
-        if Path(str(item.fspath)).is_relative_to(here):
-            if not REQUIRE_BROWSER:
-                item.add_marker(pytest.mark.skip(reason=f"{reason}; set REQUIRE_BROWSER in CI"))
+        if Path(str(item.fspath)).is_relative_to(here) and not REQUIRE_BROWSER:
+            item.add_marker(pytest.mark.skip(reason=f"{reason}; set REQUIRE_BROWSER in CI"))
 
 
 @pytest.fixture(autouse=True)

@@ -16,12 +16,14 @@ import datetime
 import re
 import subprocess
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
 from . import flows
 from .checks import PageAudit
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # what the form's local time means
 SPEAKING = "SPR-B1-2026A"
 ROOM = "Examenzaal 2"
 PLANNER, INVIGILATOR = "planner.duo", "examinator3.duo"
@@ -67,20 +69,20 @@ def run(*, new_context, server, world, authenticator, screenshot, scratch) -> Jo
 
     # The planner.
     planner = new_context().new_page()
+    planner.goto("/login/")
+    screenshot(planner, "login")
     flows.log_in(planner, PLANNER, authenticator, audit=audit)
     screenshot(planner, "home-planner")
     audit(planner, "home-planner")
     planner.goto("/planning/")
     audit(planner, "planning-week")
     screenshot(planner, "planning-week")
-    starts = (datetime.datetime.now() + datetime.timedelta(days=20)).replace(
+    starts = (datetime.datetime.now(AMSTERDAM) + datetime.timedelta(days=20)).replace(
         hour=16, minute=0, second=0, microsecond=0
     )
     planner.goto("/planning/sessions/new/")
     audit(planner, "session-form")
-    session_id = flows.plan_session(
-        planner, room=ROOM, version=SPEAKING, starts=starts, capacity=8
-    )
+    session_id = flows.plan_session(planner, room=ROOM, version=SPEAKING, starts=starts, capacity=8)
     flows.publish(planner, session_id)
     flows.assign_staff(planner, session_id, person="Daan Kuipers", role="invigilator")
     audit(planner, "session")
@@ -183,7 +185,9 @@ def run(*, new_context, server, world, authenticator, screenshot, scratch) -> Jo
     history.goto(f"/beoordeling/sessies/{session_id}/")
     with history.expect_navigation():
         history.locator("a[href*='/resultaten/']").first.click()
-    result_id = re.search(r"/resultaten/(\d+)/", history.url).group(1)
+    opened = re.search(r"/resultaten/(\d+)/", history.url)
+    assert opened, history.url
+    result_id = opened.group(1)
     history.goto(f"/beoordeling/resultaten/{result_id}/corrigeren/")
     flows.confirm_fresh_code(history, COORDINATOR, authenticator)
     audit(history, "correct")

@@ -1,12 +1,14 @@
 """The core flows with JavaScript off: log in, plan, publish, book, verify."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
 from . import flows
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # what the form's local time means
 pytestmark = pytest.mark.browser
 
 PLANNER = "planner.taalcentrum"
@@ -19,14 +21,16 @@ def page(new_context):
 
 def test_the_context_really_runs_no_script(page, server):
     page.goto(f"{server.url}/login/")
-    page.set_content("<p id=x>before</p><script>document.getElementById('x').textContent='ran'</script>")
+    page.set_content(
+        "<p id=x>before</p><script>document.getElementById('x').textContent='ran'</script>"
+    )
     expect(page.locator("#x")).to_have_text("before")
 
 
 def test_a_planner_plans_publishes_and_books_without_javascript(page, world, authenticator):
     candidate = world["no_js"]
     flows.log_in(page, PLANNER, authenticator)
-    starts = (datetime.datetime.now() + datetime.timedelta(days=25)).replace(
+    starts = (datetime.datetime.now(AMSTERDAM) + datetime.timedelta(days=25)).replace(
         hour=10, minute=0, second=0, microsecond=0
     )
     session_id = flows.plan_session(
