@@ -23,6 +23,7 @@ def test_after_the_correction_the_same_url_says_revoked_with_the_reason(journey)
     verdict = journey.observed["verdict_after"].lower()
     assert "ingetrokken" in verdict
     assert "reden" in verdict
+    assert "gecorrigeerd" in verdict  # the reason code result_corrected, with its label
 
 
 def test_the_officer_sees_the_progress(journey, world):
