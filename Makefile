@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="--create-db -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: venv run test lint typecheck contracts check audit worker messages translations-check
+.PHONY: venv run test browser lint typecheck contracts check audit worker messages translations-check
 
 venv: $(STAMP)
 
@@ -27,7 +27,12 @@ run: venv
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: venv
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q --ignore=tests/browser $(PYTEST_ARGS)
+
+# The journey in Debian's Chromium (apt-get install chromium), with axe-core, reflow and
+# focus checks at 1280 and 320 px. SCREENSHOTS=1 rewrites docs/screenshots/.
+browser: venv
+	$(BIN)/pytest -q tests/browser $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
