@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from examens.gates import require
@@ -44,10 +44,11 @@ class CapacityFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        codes = Component.objects.order_by("code").values_list("code", "name")
+        english = get_language() == "en"
+        codes = Component.objects.order_by("code").values_list("code", "name_nl", "name_en")
         self.fields["component"].choices = [
             ("", _("All components")),
-            *((code, f"{code} – {name}") for code, name in codes),
+            *((code, f"{code} – {en if english else nl}") for code, nl, en in codes),
         ]
 
     def query(self) -> selectors.CapacityQuery:
