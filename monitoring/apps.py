@@ -19,6 +19,7 @@ class MonitoringConfig(AppConfig):
         from scheduling.signals import booking_changed
 
         from . import webhook_receivers as hooks
+        from .capacity_access import CAPACITY_ROLES
 
         result_released.connect(hooks.on_result_released, dispatch_uid="monitoring.webhooks.rr")
         result_corrected.connect(hooks.on_result_corrected, dispatch_uid="monitoring.webhooks.rc")
@@ -34,5 +35,13 @@ class MonitoringConfig(AppConfig):
                 description=_(
                     "Tell your own systems when results, certificates and bookings change."
                 ),
+            )
+        )
+        register(
+            NavEntry(
+                label=_("Capacity"),
+                url_name="monitoring:capacity",
+                roles=CAPACITY_ROLES,
+                description=_("Demand against seats per week, and waits against the norm."),
             )
         )

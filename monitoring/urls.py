@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import webhook_views
+from . import views_capacity, webhook_views
 
 app_name = "monitoring"
 
@@ -17,4 +17,6 @@ urlpatterns: list = [
     ),
     path("webhooks/<int:endpoint_id>/enable/", webhook_views.webhook_enable, name="webhook-enable"),
     path("webhooks/<int:endpoint_id>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
+    # Capacity (m-capacity): demand against seats, waits against the norm.
+    path("capacity/", views_capacity.capacity, name="capacity"),
 ]
