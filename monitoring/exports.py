@@ -240,50 +240,68 @@ _SHEET_START = (
 )
 _SHEET_END = "</sheetData></worksheet>"
 _EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year quirk folded in)
-# Characters XML 1.0 cannot hold at all.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def sheet_title(filename: str) -> str:
     """A worksheet name from the file name: Excel allows 31 characters, none of []:*?/\\."""
-    title = re.sub(r"[\[\]:*?/\\]+", " ", filename).strip(" '")
+    title = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C")
+    title = re.sub(r"[\[\]:*?/\\]+", " ", title).strip(" '")
     return title[:31].strip() or "Export"
 
 
-def column_letters(index: int) -> str:
-    """Excel's name for the column at 0-based `index`: A, ..., Z, AA, ..."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
+# Escapes XML's markup characters and drops the characters XML 1.0 cannot hold at all,
+# in one pass.
+_XML_TEXT = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        **{chr(code): None for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]},
+        "\ufffe": None,
+        "\uffff": None,
+    }
+)
+_SPACE = (" ", "\t", "\n", "\r")
 
 
-def _text_cell(ref: str, text: str, style: str = "") -> str:
-    text = _NOT_XML.sub("", text)
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" t="inlineStr"{style}><is><t{space}>{escape(text)}</t></is></c>'
+def _text_cell(text: str, style: str = "") -> str:
+    text = text.translate(_XML_TEXT)
+    space = ' xml:space="preserve"' if text.startswith(_SPACE) or text.endswith(_SPACE) else ""
+    return f'<c t="inlineStr"{style}><is><t{space}>{text}</t></is></c>'
 
 
-def xlsx_cell(ref: str, value: object) -> str:
-    """One value as a SpreadsheetML cell: numbers as numbers, dates as dates, text inline."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | Decimal):
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    if isinstance(value, float):
-        return f'<c r="{ref}"><v>{value!r}</v></c>'
-    if isinstance(value, dt.datetime):
-        local = _local(value)
-        seconds = local.hour * 3600 + local.minute * 60 + local.second
-        serial = Decimal((local.date() - _EPOCH).days) + Decimal(seconds) / Decimal(86400)
-        return f'<c r="{ref}" s="2"><v>{round(serial, 10)}</v></c>'
-    if isinstance(value, dt.date):
-        return f'<c r="{ref}" s="1"><v>{(value - _EPOCH).days}</v></c>'
-    return _text_cell(ref, str(value))
+def _datetime_cell(value: dt.datetime) -> str:
+    local = _local(value)
+    seconds = local.hour * 3600 + local.minute * 60 + local.second
+    serial = Decimal((local.date() - _EPOCH).days) + Decimal(seconds) / Decimal(86400)
+    return f'<c s="2"><v>{round(serial, 10)}</v></c>'
+
+
+_CELL_WRITERS = {
+    str: _text_cell,
+    int: lambda value: f"<c><v>{value}</v></c>",
+    Decimal: lambda value: f"<c><v>{value}</v></c>",
+    float: lambda value: f"<c><v>{value!r}</v></c>",
+    bool: lambda value: f'<c t="b"><v>{int(value)}</v></c>',
+    type(None): lambda value: "<c/>",
+    dt.datetime: _datetime_cell,
+    dt.date: lambda value: f'<c s="1"><v>{(value - _EPOCH).days}</v></c>',
+}
+
+
+def xlsx_cell(value: object) -> str:
+    """One value as a SpreadsheetML cell: numbers as numbers, dates as dates (Europe/
+    Amsterdam), text as an inline string, None as an empty cell. Cells carry no
+    reference: a row's cells are in column order, an empty one included.
+
+    Raises ValueError for a naive datetime.
+    """
+    writer = _CELL_WRITERS.get(type(value))
+    if writer is None:  # a subclass (a TextChoices member, a SafeString) or anything else
+        kind = next((k for k in _CELL_WRITERS if k is not str and isinstance(value, k)), str)
+        writer = _CELL_WRITERS[kind]
+        value = value if kind is not str else str(value)
+    return writer(value)
 
 
 class _Sink:
@@ -325,21 +343,14 @@ def _xlsx_chunks(header: list[str], rows: Iterable[Sequence], *, title: str) -> 
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         archive.writestr("xl/styles.xml", _STYLES)
         yield sink.take()
-        letters = [column_letters(i) for i in range(len(header))]
         with archive.open("xl/worksheets/sheet1.xml", mode="w") as sheet:
-            cells = "".join(
-                _text_cell(f"{letter}1", name, ' s="3"')
-                for letter, name in zip(letters, header, strict=True)
-            )
+            cells = "".join(_text_cell(name, ' s="3"') for name in header)
             parts = [_SHEET_START, f'<row r="1">{cells}</row>']
             size = 0
             for number, row in enumerate(checked_rows(len(header), rows), start=2):
                 if number - 1 > XLSX_MAX_ROWS:
                     raise ExportTooLarge(f"more than {XLSX_MAX_ROWS} rows for one worksheet")
-                cells = "".join(
-                    xlsx_cell(f"{letter}{number}", value)
-                    for letter, value in zip(letters, row, strict=True)
-                )
+                cells = "".join([xlsx_cell(value) for value in row])
                 line = f'<row r="{number}">{cells}</row>'
                 parts.append(line)
                 size += len(line)
