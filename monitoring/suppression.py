@@ -243,8 +243,10 @@ def _protect(grid: _Grid, hidden: set[Cell]) -> None:
         near, far = _candidates(grid, hidden, cell)
         if not near and not far:  # pragma: no cover - impossible, see the docstring
             raise AssertionError("no number left to hide")
+        # One that frees the cell by itself, near ones first; else the cheapest near one
+        # (a chain needs more than one, found in the next rounds).
         chosen = next(
-            (x for x in near if not _determined(grid, hidden | {x}, cell)),
+            (x for x in [*near, *far] if not _determined(grid, hidden | {x}, cell)),
             (near or far)[0],
         )
         hidden.add(chosen)
