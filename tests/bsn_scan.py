@@ -31,6 +31,7 @@ import io
 import logging
 import re
 import warnings
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -173,6 +174,12 @@ def _scan_body(scan: BsnScan, response, body: bytes, headers: str, where: str) -
     if content_type.startswith("application/pdf"):
         scan.counts["PDFs"] += 1
         scan.scan_text("responses", headers + "\n\n" + pdf_text(body, scan._pdf_texts), where)
+        return
+    if content_type.startswith("application/vnd.openxmlformats-officedocument"):
+        # A workbook is a zip: its deflated parts hide their text from a plain scan.
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            parts = [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
+        scan.scan_text("responses", headers + "\n\n" + "\n".join(parts), where)
         return
     if content_type.startswith(("image/", "application/octet-stream")):
         scan.scan_text("responses", headers, where)  # a QR image's payload is scanned at add_data

@@ -16,6 +16,7 @@ from django.urls import path
 from reportlab.pdfgen.canvas import Canvas
 
 from examens.models import Candidate
+from monitoring.exports import stream_table
 from tests import bsn_scan
 from tests.examens.factories import make_bsn
 
@@ -27,7 +28,14 @@ def leaky_page(request):
     return HttpResponse(f"<p>BSN {bsn[:4]}.{bsn[4:6]}.{bsn[6:]}</p>")
 
 
-urlpatterns = [path("leak/", leaky_page, name="leak")]
+def leaky_export(request):
+    return stream_table(filename="x", columns=["bsn"], rows=[[request.GET["n"]]], fmt="xlsx")
+
+
+urlpatterns = [
+    path("leak/", leaky_page, name="leak"),
+    path("leak.xlsx", leaky_export, name="leak-xlsx"),
+]
 
 
 @pytest.mark.urls(__name__)
@@ -63,6 +71,17 @@ def test_a_planted_bsn_is_found_in_every_channel(client, settings):
     assert not any(f.test == "" for f in scan.findings)
     assert number not in bsn_scan.active().bsns  # the session's scan never saw it
     logger.removeHandler(plain_handler)
+
+
+@pytest.mark.urls(__name__)
+def test_a_bsn_inside_a_streamed_workbook_is_found(client, settings):
+    settings.PUBLIC_URL_NAMES = {*settings.PUBLIC_URL_NAMES, "leak-xlsx"}
+    number = make_bsn()
+    with bsn_scan.isolated() as scan:
+        Candidate(bsn=number)
+        response = client.get("/leak.xlsx", {"n": number})
+        b"".join(response.streaming_content)  # the scan reads the body as it is sent
+    assert [finding.channel for finding in scan.findings] == ["responses"]
 
 
 def test_the_scan_looks_for_every_written_form():
