@@ -1,3 +1,7 @@
 """The exchange API for municipal case systems and the agency's planning."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("", include("monitoring.exchange_api")),
+]

@@ -12,6 +12,8 @@ KNOWN_SCOPES = {
     "bookings:write",
     "results:read",
     "results:write",
+    "progress:read",
+    "certificates:read",
 }
 
 
