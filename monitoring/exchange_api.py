@@ -125,15 +125,15 @@ class ProgressMixin(ExchangeView):
 
 
 class ProgressListView(ProgressMixin, generics.ListAPIView):
-    """Each candidate's progress against their route."""
+    """Each candidate's progress against their route.
+
+    `updated_since`: candidates registered, with a result released or corrected, or a
+    decision recorded or withdrawn at or after that moment.
+    """
 
     pagination_class = ProgressCursorPagination
 
-    @extend_schema(
-        parameters=[ExchangeQuerySerializer],
-        description="`updated_since`: candidates registered, with a result released or "
-        "corrected, or a decision recorded or withdrawn at or after that moment.",
-    )
+    @extend_schema(parameters=[ExchangeQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -183,13 +183,13 @@ class ResultMixin(ExchangeView):
 
 
 class ResultVersionListView(ResultMixin, generics.ListAPIView):
-    """Every released version of every result, corrected versions included."""
+    """Every released version of every result, corrected versions included.
 
-    @extend_schema(
-        parameters=[ExchangeQuerySerializer],
-        description="`updated_since`: versions released at or after that moment (a "
-        "correction is a new version whose `corrects` names the one it replaces).",
-    )
+    `updated_since`: versions released at or after that moment (a correction is a new
+    version whose `corrects` names the one it replaces).
+    """
+
+    @extend_schema(parameters=[ExchangeQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -229,13 +229,12 @@ class CertificateMixin(ExchangeView):
 
 
 class CertificateListView(CertificateMixin, generics.ListAPIView):
-    """Certificates issued, suspended or revoked."""
+    """Certificates issued, suspended or revoked.
 
-    @extend_schema(
-        parameters=[ExchangeQuerySerializer],
-        description="`updated_since`: certificates issued, suspended, reinstated or "
-        "revoked at or after that moment.",
-    )
+    `updated_since`: certificates issued, or whose status changed, at or after that moment.
+    """
+
+    @extend_schema(parameters=[ExchangeQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
