@@ -31,12 +31,13 @@ import logging
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from certificates.models import Certificate
 from examens.api_auth import MachineClient
+from examens.api_errors import ErrorSerializer
 from examens.api_input import IdField, read_query
 from examens.models import Candidate, Decision, Organisation
 from examens.permissions import visible_candidates
@@ -52,6 +53,11 @@ from .serializers import (
 )
 
 access_log = logging.getLogger("monitoring.exchange")
+
+
+UNKNOWN_CURSOR = OpenApiResponse(
+    ErrorSerializer, description="`not_found`: the cursor is not one this API gave out."
+)
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
@@ -133,7 +139,10 @@ class ProgressListView(ProgressMixin, generics.ListAPIView):
 
     pagination_class = ProgressCursorPagination
 
-    @extend_schema(parameters=[ExchangeQuerySerializer])
+    @extend_schema(
+        parameters=[ExchangeQuerySerializer],
+        responses={200: ProgressSerializer(many=True), 404: UNKNOWN_CURSOR},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -189,7 +198,10 @@ class ResultVersionListView(ResultMixin, generics.ListAPIView):
     version whose `corrects` names the one it replaces).
     """
 
-    @extend_schema(parameters=[ExchangeQuerySerializer])
+    @extend_schema(
+        parameters=[ExchangeQuerySerializer],
+        responses={200: ResultVersionSerializer(many=True), 404: UNKNOWN_CURSOR},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -234,7 +246,10 @@ class CertificateListView(CertificateMixin, generics.ListAPIView):
     `updated_since`: certificates issued, or whose status changed, at or after that moment.
     """
 
-    @extend_schema(parameters=[ExchangeQuerySerializer])
+    @extend_schema(
+        parameters=[ExchangeQuerySerializer],
+        responses={200: CertificateSerializer(many=True), 404: UNKNOWN_CURSOR},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -3,9 +3,11 @@
 Rows are walked in primary-key order: a row inserted while a client pages gets a
 higher key than every row already served, so a walk from the first page to the
 last sees every row exactly once. The cursor is DRF's (base64 of the position),
-opaque to clients; a cursor that is not one we issued, a `limit` out of range or a
-parameter given twice is a 400 naming the parameter (DRF's own answers 404 for a
-bad cursor and falls back to the default for a bad page size).
+opaque to clients. A cursor that fits the schema (a string of at most 200
+characters) but is not one we issued names a page that does not exist: 404
+`not_found`, as DRF answers (its position is checked, so it never reaches a query).
+A `limit` out of range, a cursor over 200 characters or a parameter given twice is
+a 400 naming the parameter (DRF's own falls back to the default page size).
 """
 
 from __future__ import annotations
@@ -57,9 +59,7 @@ class IdCursorPagination(pagination.CursorPagination):
             position is not None
             and not (PLAIN_INTEGER.fullmatch(position) and 1 <= int(position) <= MAX_ID)
         ):
-            raise serializers.ValidationError(
-                {"cursor": [_("This is not a cursor this API gave out.")]}, code="invalid"
-            )
+            raise exceptions.NotFound(_("This is not a cursor this API gave out."))
         return cursor
 
     def get_schema_operation_parameters(self, view):
@@ -70,7 +70,7 @@ class IdCursorPagination(pagination.CursorPagination):
                     {"minimum": 1, "maximum": self.max_page_size, "default": self.page_size}
                 )
             if parameter["name"] == self.cursor_query_param:
-                parameter["schema"]["maxLength"] = MAX_CURSOR_LENGTH
+                parameter["schema"].update({"minLength": 1, "maxLength": MAX_CURSOR_LENGTH})
         return parameters
 
 

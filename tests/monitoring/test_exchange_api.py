@@ -106,13 +106,17 @@ def test_a_cursor_walk_sees_every_row_once_even_with_inserts_between_pages(clien
     assert len(seen) == len(set(seen))
 
 
-def test_a_cursor_we_did_not_give_out_is_a_400_naming_it(client):
+def test_a_cursor_we_did_not_give_out_is_a_404_and_a_bad_limit_a_400(client):
     auth = auth_for(AgencyFactory(), ["progress:read"])
 
     response = client.get(f"{PROGRESS}?cursor=cD1hYmM%3D", **auth)  # p=abc
 
-    assert response.status_code == 400
-    assert response.json()["field"] == "cursor"
+    too_big = client.get(f"{PROGRESS}?limit=101", **auth)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert too_big.status_code == 400
+    assert too_big.json()["field"] == "limit"
 
 
 def test_no_bsn_in_progress_or_results(client):
