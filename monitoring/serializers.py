@@ -11,8 +11,9 @@ from rest_framework import serializers
 
 from certificates.models import Certificate
 from certificates.selectors import verification_url
-from examens.models import Level
+from examens.models import Component, Level, Route
 from grading.models import Result
+from scheduling.models import Booking
 
 
 class ProgressRequirementSerializer(serializers.Serializer):
@@ -67,9 +68,11 @@ def progress_row(candidate, progress) -> dict:
 class ResultVersionSerializer(serializers.ModelSerializer):
     """A released version of a result; a correction is a new version that `corrects` it."""
 
-    component = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    component: serializers.SlugRelatedField[Component] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     level = serializers.ChoiceField(choices=[("", ""), *Level.choices], read_only=True)
-    booking_reference = serializers.SlugRelatedField(
+    booking_reference: serializers.SlugRelatedField[Booking] = serializers.SlugRelatedField(
         source="booking", slug_field="reference", read_only=True, allow_null=True
     )
     status = serializers.ChoiceField(
@@ -77,7 +80,9 @@ class ResultVersionSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="`superseded`: a later version corrected this one.",
     )
-    corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    corrects: serializers.PrimaryKeyRelatedField[Result] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Result
@@ -104,7 +109,9 @@ class ResultVersionSerializer(serializers.ModelSerializer):
 class CertificateSerializer(serializers.ModelSerializer):
     """A certificate's status as verifiers see it: the reason code, never the internal note."""
 
-    route = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    route: serializers.SlugRelatedField[Route] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     regime = serializers.CharField(source="route.regime.code", read_only=True)
     reason_code = serializers.CharField(
         source="status_reason_code",
