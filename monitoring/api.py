@@ -1,6 +1,6 @@
 """The exchange API for municipal case systems and the agency's planning."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import api_capacity
 
@@ -10,4 +10,6 @@ urlpatterns: list = [
     path(
         "capacity/waits/", api_capacity.CapacityWaitView.as_view(), name="monitoring-capacity-waits"
     ),
+    # Exchange with case systems (m-api): progress, results, certificates.
+    path("", include("monitoring.exchange_api")),
 ]

@@ -70,6 +70,8 @@ MODEL_BY_ROUTE: dict[str, type[Model]] = {
     "certificates:detail": Certificate,
     "certificates:download": Certificate,
     "certificates:change-status": Certificate,
+    # The exchange API's progress of one candidate (its serializer is not a model's).
+    "api:exchange-progress-detail": Candidate,
 }
 
 

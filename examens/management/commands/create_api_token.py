@@ -13,6 +13,8 @@ KNOWN_SCOPES = {
     "results:read",
     "results:write",
     "capacity:read",
+    "progress:read",
+    "certificates:read",
 }
 
 
