@@ -427,3 +427,12 @@ RESULT_IMPORT_MAX_ROWS = env_int("RESULT_IMPORT_MAX_ROWS", 100_000)
 # Name searches: one condition per word, at most this many words (the rest is ignored,
 # and the page says so).
 SEARCH_MAX_WORDS = env_int("SEARCH_MAX_WORDS", 5)
+
+# --- Capacity (monitoring/capacity.py, decision 0015) ------------------------------
+# The norm for the wait to the first free seat (the national norm: four weeks), the
+# weeks the capacity view looks ahead by default and at most, and how far back the
+# median real wait (booking to sitting) per centre reads sittings.
+CAPACITY_WAIT_NORM_DAYS = env_int("CAPACITY_WAIT_NORM_DAYS", 28)
+CAPACITY_DEFAULT_WEEKS = env_int("CAPACITY_DEFAULT_WEEKS", 12)
+CAPACITY_MAX_WEEKS = env_int("CAPACITY_MAX_WEEKS", 52)
+CAPACITY_WAIT_LOOKBACK_DAYS = env_int("CAPACITY_WAIT_LOOKBACK_DAYS", 182)

@@ -10,3 +10,17 @@ class MonitoringConfig(AppConfig):
 
     name = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self) -> None:
+        from examens.navigation import NavEntry, register
+
+        from .capacity_access import CAPACITY_ROLES
+
+        register(
+            NavEntry(
+                label=_("Capacity"),
+                url_name="monitoring:capacity",
+                roles=CAPACITY_ROLES,
+                description=_("Demand against seats per week, and waits against the norm."),
+            )
+        )

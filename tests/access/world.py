@@ -82,6 +82,7 @@ SCOPES = (
     "bookings:write",
     "results:read",
     "results:write",
+    "capacity:read",
 )
 INVIGILATOR = "invigilator"  # a session role (SessionStaff), held by an examiner member
 ROLES = (*Role.values, INVIGILATOR)

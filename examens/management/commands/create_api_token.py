@@ -12,6 +12,7 @@ KNOWN_SCOPES = {
     "bookings:write",
     "results:read",
     "results:write",
+    "capacity:read",
 }
 
 
