@@ -55,13 +55,14 @@ def prepare(database: str, candidates: int, bookings: int, *, reuse: bool) -> No
     os.environ["DJANGO_DEBUG"] = "0"
     for name in ("CELERY_BROKER_URL", "AWS_STORAGE_BUCKET_NAME"):
         os.environ.pop(name, None)
-    exists = subprocess.run(
-        ["psql", "-h", host, "-U", user, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{database}'"],
+    listed = subprocess.run(
+        ["psql", "-h", host, "-U", user, "-lqtA", "-F", "|"],
         check=True,
         capture_output=True,
         text=True,
-    ).stdout.strip()
-    fresh = not (reuse and exists == "1")
+    ).stdout
+    exists = any(line.split("|", 1)[0] == database for line in listed.splitlines())
+    fresh = not (reuse and exists)
     if fresh:
         subprocess.run(["dropdb", "-h", host, "-U", user, "--if-exists", database], check=True)
         subprocess.run(["createdb", "-h", host, "-U", user, database], check=True)

@@ -30,6 +30,7 @@ The shape, per candidate i (1..N):
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -116,7 +117,7 @@ def generate(candidates: int, bookings: int, *, log=print) -> dict[str, int]:
         _ids("SELECT name, id FROM examens_organisation WHERE kind = 'municipality'").values()
     )
     others = sorted(pk for pk in municipality_ids if pk != world["large"])
-    params = {
+    params: dict[str, Any] = {
         "n": candidates,
         "m": bookings,
         "today": today,

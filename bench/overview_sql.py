@@ -57,9 +57,11 @@ MUNICIPALITY_OVERVIEW = (
         dcond="AND dc.municipality_id = %(municipality)s",
         per=_PER_CANDIDATE.format(where="WHERE c.municipality_id = %(municipality)s"),
     )
-    + f"""
+    + """
 SELECT extract(year FROM per.term_start)::int AS cohort, g.code AS regime, rt.code AS route,
-    per.is_asylum_migrant, {_COUNTS}
+    per.is_asylum_migrant,"""
+    + _COUNTS
+    + """
 FROM per JOIN examens_route rt ON rt.id = per.route_id JOIN examens_regime g ON g.id = rt.regime_id
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 """
@@ -67,8 +69,10 @@ GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 
 NATIONAL_OVERVIEW = (
     _SATISFIED.format(join="", cond="", djoin="", dcond="", per=_PER_CANDIDATE.format(where=""))
-    + f"""
-SELECT per.municipality_id, extract(year FROM per.term_start)::int AS cohort, {_COUNTS}
+    + """
+SELECT per.municipality_id, extract(year FROM per.term_start)::int AS cohort,"""
+    + _COUNTS
+    + """
 FROM per GROUP BY 1, 2 ORDER BY 1, 2
 """
 )
