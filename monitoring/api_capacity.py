@@ -97,7 +97,7 @@ class CentreWaitSerializer(serializers.Serializer):
     over_norm = serializers.BooleanField()
 
 
-class _CapacityAccess:
+class _CapacityAccess(generics.ListAPIView):
     """A person must be one the page admits; a token's scope is checked by DRF's
     permission class (VerifiedStaffOrToken) before this."""
 
@@ -105,12 +105,12 @@ class _CapacityAccess:
     pagination_class = BoundedLimitOffsetPagination
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         if not isinstance(request.user, MachineClient) and not may_see_capacity(request.user):
             raise PermissionDenied
 
 
-class CapacityView(_CapacityAccess, generics.ListAPIView):
+class CapacityView(_CapacityAccess):
     """Demand against seats published per component, level and region, by ISO week from
     the current one; the first free seat against the norm. Ordered by component, level
     and region."""
@@ -132,7 +132,7 @@ class CapacityView(_CapacityAccess, generics.ListAPIView):
         return selectors.capacity(query).rows
 
 
-class CapacityWaitView(_CapacityAccess, generics.ListAPIView):
+class CapacityWaitView(_CapacityAccess):
     """The median real wait (booking to sitting) per centre over the sittings of the
     look-back window, against the norm. Ordered by centre name."""
 
