@@ -84,6 +84,8 @@ SCOPES = (
     "results:read",
     "results:write",
     "capacity:read",
+    "progress:read",
+    "certificates:read",
 )
 INVIGILATOR = "invigilator"  # a session role (SessionStaff), held by an examiner member
 ROLES = (*Role.values, INVIGILATOR)
