@@ -36,9 +36,11 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Min,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -47,6 +49,8 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
+from examens.models import Candidate, Component
+from grading.progress_sets import outstanding_requirements
 from scheduling.models import Booking, ExamSession, WaitingListEntry
 from scheduling.selectors import available_sessions
 
@@ -277,9 +281,45 @@ def first_free_seats(query: CapacityQuery, now: datetime.datetime) -> dict[Key, 
 def expected_groups(
     query: CapacityQuery,
 ) -> list[tuple[Hashable, datetime.date, int]]:
-    """(key, term end, count) of outstanding requirements without a seat: see
-    `outstanding_demand`; empty until grading tells what is outstanding."""
-    return []
+    """(key, term end, count) of outstanding requirements that still need a seat.
+
+    What is outstanding is grading's rule (`grading.progress_sets`, the bulk form of
+    `candidate_progress`). Left out: components signed off rather than sat (PVT, MAP,
+    ...: no seats), and candidates who already hold an open booking, a waiting-list
+    entry or an offer for the component (the booking is in seats taken, the entry in
+    the waiting list). Grouped in the database: one statement.
+    """
+    sat = Component.objects.exclude(assessment=Component.Assessment.SIGN_OFF).values("pk")
+    rows = outstanding_requirements(Candidate.objects.all()).filter(component_id__in=sat)
+    rows = rows.exclude(
+        Exists(
+            Booking.objects.filter(
+                candidate=OuterRef("pk"),
+                component=OuterRef("component_id"),
+                status__in=Booking.OPEN_STATUSES,
+            )
+        )
+    ).exclude(
+        Exists(
+            WaitingListEntry.objects.filter(
+                candidate=OuterRef("pk"),
+                component=OuterRef("component_id"),
+                status__in=(WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED),
+            )
+        )
+    )
+    if query.component:
+        rows = rows.filter(component_code=query.component)
+    if query.level:
+        rows = rows.filter(level=query.level)
+    if query.region:
+        rows = rows.filter(municipality__name__iexact=query.region)
+    grouped = (
+        rows.values_list("component_code", "level", "municipality__name", "term_end")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [((code, level, region), term_end, n) for code, level, region, term_end, n in grouped]
 
 
 def capacity(query: CapacityQuery, *, now: datetime.datetime | None = None) -> Capacity:

@@ -2,15 +2,24 @@
 
 import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from examens.models import Decision
 from monitoring.capacity import CapacityQuery, capacity, median_waits
 from scheduling.models import Booking, ExamSession, WaitingListEntry
-from tests.examens.factories import CandidateFactory, CentreFactory, OrganisationFactory, component
+from tests.examens.factories import (
+    CandidateFactory,
+    CentreFactory,
+    OrganisationFactory,
+    UserFactory,
+    component,
+)
+from tests.grading.factories import BookingFactory
 from tests.grading.factories import SessionFactory as PastSessionFactory
 
 from .capacity_factories import session_in, sitting, this_monday
@@ -92,6 +101,38 @@ def test_waiting_list_entries_are_demand_in_the_first_week_and_flag_it(utrecht):
     assert first.shortfall == Decimal("1.0")
     assert not second.over_capacity
     assert row.weeks_over == 1
+
+
+def test_outstanding_requirements_are_demand_spread_over_the_weeks_before_the_term_ends(utrecht):
+    term_end = this_monday() + datetime.timedelta(weeks=1, days=3)  # in the second week
+    resident = {"municipality": utrecht.organisation, "term_end": term_end}
+    CandidateFactory(**resident)
+    CandidateFactory(**resident)
+    exempted = CandidateFactory(**resident)
+    Decision.objects.create(
+        candidate=exempted,
+        kind=Decision.Kind.EXEMPTION,
+        ground=Decision.Ground.MEDICAL,
+        component=component("LEZ"),
+        decided_on=datetime.date(2025, 2, 1),
+        decided_by=UserFactory(),
+        decided_for=utrecht.organisation,
+        reason="t",
+    )
+    booked = CandidateFactory(**resident)
+    BookingFactory(
+        candidate=booked, session=session_in(1, centre=utrecht), status=Booking.Status.BOOKED
+    )
+
+    result = capacity(CapacityQuery(weeks=4))
+    weeks = row_of(result).weeks
+
+    # Two candidates still need LEZ B1; each requirement is one seat, spread over the
+    # two weeks before the term ends with more weight near the end (1/3, 2/3).
+    assert [w.expected for w in weeks] == [Fraction(2, 3), Fraction(4, 3), 0, 0]
+    # KNM: all four (the exemption and the booking are for LEZ only).
+    assert sum(w.expected for w in row_of(result, code="KNM", level="").weeks) == 4
+    assert not [r for r in result.rows if r.component in ("PVT", "MAP")]  # signed off, no seats
 
 
 def test_a_week_with_enough_seats_is_not_over_capacity(utrecht):
