@@ -25,7 +25,7 @@ TIMESTAMP_HEADER = "X-Webhook-Timestamp"
 EVENT_ID_HEADER = "X-Webhook-Id"
 SCHEME = "v1"
 REPLAY_WINDOW_SECONDS = 300
-SECRET_PREFIX = "whsec_"  # noqa: S105 - a label, not a secret
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a label, not a secret  # nosec B105
 
 
 def derive_secret(key: str, *, endpoint_id: int, salt: str) -> str:

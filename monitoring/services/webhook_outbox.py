@@ -211,7 +211,7 @@ def record_webhook_attempt(
         if delivery is None or not lease_token:
             return None
         delivery.lease_until = None
-        delivery.lease_token = ""
+        delivery.lease_token = ""  # the lease released, not a password  # nosec B105
         delivery.last_status_code = answer.status
         delivery.last_error = answer.error[:200]
         if answer.delivered:
