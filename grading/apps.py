@@ -9,9 +9,10 @@ class GradingConfig(AppConfig):
     def ready(self) -> None:
         from scheduling.eligibility import register_check
 
-        from .eligibility import refuse_when_passed
+        from .eligibility import refuse_when_passed, refuse_while_result_pending
 
         register_check(refuse_when_passed)
+        register_check(refuse_while_result_pending)
 
         from examens.models import Role
         from examens.navigation import NavEntry, register, register_candidate_links

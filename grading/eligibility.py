@@ -68,3 +68,33 @@ def refuse_when_passed(ctx: EligibilityContext) -> BookingRefused | None:
             field="candidate",
         )
     return None
+
+
+def refuse_while_result_pending(ctx: EligibilityContext) -> BookingRefused | None:
+    """Hold a retake until every sat (checked-in) attempt of the component has a
+    released current result (docs/decisions/0026).
+
+    A pass still being rated would make the paid retake void, and the already-passed
+    rule can judge released results only. A no-show or a refusal at the door is not
+    sat, so it holds nothing. Reads only, and only when there is a sat attempt (a first
+    booking costs no statement more).
+    """
+    if not ctx.sat_booking_ids:
+        return None
+    released = set(
+        Result.objects.filter(
+            booking_id__in=ctx.sat_booking_ids,
+            is_current=True,
+            status=Result.Status.RELEASED,
+        ).values_list("booking_id", flat=True)
+    )
+    if set(ctx.sat_booking_ids) - released:
+        return BookingRefused(
+            _(
+                "The result of the candidate's last attempt at this component is not "
+                "released yet; a retake can be booked once it is."
+            ),
+            code="result_pending",
+            field="candidate",
+        )
+    return None

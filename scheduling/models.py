@@ -151,7 +151,11 @@ class Booking(models.Model):
         CANDIDATE = "candidate", _("Candidate")
         NONE = "none", _("Free")
 
+    # Open: the booking still holds its seat or its attempt (the door, cancellations).
     OPEN_STATUSES = (Status.BOOKED, Status.CHECKED_IN)
+    # Pending: not sat yet. Only a pending booking blocks another booking of the same
+    # component; a checked-in one has been sat and a retake may follow (decision 0026).
+    PENDING_STATUSES = (Status.BOOKED,)
     # Not a column: `book_candidate` sets it, True when it returned the booking an
     # earlier call with the same idempotency key made (the API answers 200, not 201).
     replayed: bool = False
@@ -214,8 +218,8 @@ class Booking(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["candidate", "component"],
-                condition=Q(status__in=["booked", "checked_in"]),
-                name="booking_one_open_per_component",
+                condition=Q(status="booked"),
+                name="booking_one_pending_per_component",
             ),
             models.UniqueConstraint(
                 fields=["session", "candidate"],

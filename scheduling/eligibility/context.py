@@ -22,7 +22,10 @@ class EligibilityContext:
     needs: set[str] = field(default_factory=set)
     extra_minutes: int = 0
     # The candidate's bookings for the session's component, read once.
-    has_open_booking: bool = False
+    # A booking not sat yet blocks another; the checked-in (sat) ones are listed so that
+    # grading can hold a retake until their results are released (decision 0026).
+    has_pending_booking: bool = False
+    sat_booking_ids: tuple[int, ...] = ()
     attempts_so_far: int = 0
 
     @property

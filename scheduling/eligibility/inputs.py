@@ -179,6 +179,9 @@ def build_context(
         decisions=[d for d in inputs.decisions if d.kind != Decision.Kind.ACCOMMODATION],
         needs=needs,
         extra_minutes=minutes,
-        has_open_booking=any(b.status in Booking.OPEN_STATUSES for b in bookings),
+        has_pending_booking=any(b.status in Booking.PENDING_STATUSES for b in bookings),
+        sat_booking_ids=tuple(
+            b.pk for b in bookings if b.status == Booking.Status.CHECKED_IN and b.pk
+        ),
         attempts_so_far=sum(1 for b in bookings if b.counts_as_attempt),
     )

@@ -50,8 +50,9 @@ def not_exempted(ctx: EligibilityContext) -> BookingRefused | None:
 
 
 def no_other_open_booking(ctx: EligibilityContext) -> BookingRefused | None:
-    # A race between two bookings is settled by the partial unique index on open bookings.
-    if ctx.has_open_booking:
+    # Only a booking not sat yet blocks (a sat one allows a retake, decision 0026). A race
+    # between two bookings is settled by the partial unique index on pending bookings.
+    if ctx.has_pending_booking:
         return AlreadyBooked(field="candidate")
     return None
 

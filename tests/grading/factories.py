@@ -7,11 +7,16 @@ import datetime
 import itertools
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
+from examens.audit import SYSTEM
 from examens.models import ExamVersion, Membership, Organisation, Role
 from grading.models import ExaminerQualification
+from grading.services import release_result
+from grading.services.results import create_scored_draft
 from scheduling.models import Booking, ExamSession
+from tests.conftest import agency_staff, fresh_factor
 from tests.examens.factories import (
     AgencyFactory,
     CandidateFactory,
@@ -91,3 +96,14 @@ def agency():
 def rated_booking(code: str = "SPR-B1-2026A", **kwargs) -> Booking:
     session = SessionFactory(exam_version=version(code))
     return BookingFactory(session=session, **kwargs)
+
+
+def sat_attempt(candidate, *, raw=0, release=True, status=Booking.Status.CHECKED_IN):
+    """A past LEZ B1 attempt of `candidate` (failed with raw 0), its result released."""
+    booking = BookingFactory(candidate=candidate, session=SessionFactory(), status=status)
+    if status == Booking.Status.CHECKED_IN:
+        with transaction.atomic():
+            result = create_scored_draft(booking, actor=SYSTEM, raw=raw, source="t")
+        if release:
+            release_result(result, actor=fresh_factor(agency_staff()))
+    return booking

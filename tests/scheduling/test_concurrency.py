@@ -8,6 +8,7 @@ from scheduling.exceptions import AlreadyBooked, SessionFull
 from scheduling.models import Booking, ExamSession
 from scheduling.services import book_candidate
 from tests.conftest import agency_staff, race, require_service
+from tests.grading.factories import sat_attempt
 from tests.scheduling.factories import SessionFactory, candidate_for
 
 THREADS = 60
@@ -94,3 +95,36 @@ def test_simultaneous_retries_with_one_idempotency_key_book_once():
     assert sum(not r.replayed for r in results) == 1
     session.refresh_from_db()
     assert session.booked_count == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_retake_bookings_after_a_failed_attempt_one_wins():
+    """Decision 0026: a sat attempt no longer blocks, so only the partial unique index on
+    pending bookings stops two simultaneous retakes (the rules read before it commits)."""
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    first = SessionFactory()
+    second = SessionFactory(centre=first.centre)
+    candidate = candidate_for(first)
+    sat_attempt(candidate)
+    planners = [agency_staff(), agency_staff()]
+
+    for _round in range(5):
+        Booking.objects.filter(candidate=candidate, status="booked").update(
+            status="cancelled", counts_as_attempt=False
+        )
+        ExamSession.objects.filter(pk__in=[first.pk, second.pk]).update(booked_count=0)
+        results = race(
+            [
+                lambda s=s, p=p: book_candidate(
+                    ExamSession.objects.get(pk=s.pk), actor=p, candidate=candidate
+                )
+                for s, p in zip((first, second), planners, strict=True)
+            ]
+        )
+
+        winners = [r for r in results if isinstance(r, Booking)]
+        losers = [r for r in results if isinstance(r, AlreadyBooked)]
+        assert len(winners) == 1, results
+        assert len(losers) == 1, results
+        assert winners[0].attempt_number == 2
+        assert Booking.objects.filter(candidate=candidate, status="booked").count() == 1
