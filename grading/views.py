@@ -27,7 +27,7 @@ from examens.request_user import staff_user
 from examens.views.errors import submit
 from examens.views.fresh import fresh_factor_required
 
-from . import permissions, selectors
+from . import permissions, review, selectors
 from .forms import (
     CorrectionForm,
     QualificationForm,
@@ -106,10 +106,17 @@ def rate(request: HttpRequest, booking_id: int) -> HttpResponse:
 def session_release(request: HttpRequest, session_id: int) -> HttpResponse:
     user = staff_user(request)
     session = permissions.session_for_coordinator(user, session_id)
+    rows = selectors.session_results(session)
     return render(
         request,
         "grading/session.html",
-        {"session": session, "rows": selectors.session_results(session)},
+        {
+            "session": session,
+            "rows": rows,
+            "progress_ids": review.candidate_ids_visible(
+                user, (row["booking"].candidate_id for row in rows)
+            ),
+        },
     )
 
 
@@ -128,21 +135,33 @@ def session_release_all(request: HttpRequest, session_id: int) -> HttpResponse:
             % {"count": count},
         )
         return redirect("grading:session", session_id=session.pk)
-    drafts = Result.objects.filter(
-        booking__session=session, is_current=True, status=Result.Status.DRAFT
-    )
+    overview = review.release_overview(session)
     return render(
-        request, "grading/release.html", {"session": session, "draft_count": drafts.count()}
+        request,
+        "grading/release.html",
+        {
+            "session": session,
+            "overview": overview,
+            "draft_count": len(overview.ready),
+            "rateable_ids": review.rateable_ids(user, (b for b, _n in overview.unrated)),
+        },
     )
 
 
 def result_history(request: HttpRequest, result_id: int) -> HttpResponse:
     user = staff_user(request)
     result = permissions.result_for_viewer(user, result_id)
+    session_id = result.booking.session_id if result.booking_id else None
+    coordinated = review.session_ids_coordinated(user, [session_id] if session_id else [])
     return render(
         request,
         "grading/history.html",
-        {"result": result, "versions": selectors.result_history(result)},
+        {
+            "result": result,
+            "versions": selectors.result_history(result),
+            "may_see_progress": bool(review.candidate_ids_visible(user, [result.candidate_id])),
+            "session_id": session_id if session_id in coordinated else None,
+        },
     )
 
 
@@ -173,10 +192,11 @@ def progress(request: HttpRequest, candidate_id: int) -> HttpResponse:
     """The municipal officer's view: each requirement of the route and whether it is met."""
     user = staff_user(request)
     candidate = candidate_for_viewer(user, candidate_id)
-    results = (
+    results = list(
         Result.objects.filter(candidate=candidate)
         .exclude(status=Result.Status.DRAFT)
-        .select_related("component")
+        .select_related("component", "booking")
+        .order_by("-sat_on", "-version")
     )
     return render(
         request,
@@ -184,7 +204,10 @@ def progress(request: HttpRequest, candidate_id: int) -> HttpResponse:
         {
             "candidate": candidate,
             "progress": selectors.candidate_progress(candidate),
-            "results": results.order_by("-sat_on", "-version"),
+            "results": results,
+            "session_ids": review.session_ids_coordinated(
+                user, (r.booking.session_id for r in results if r.booking_id)
+            ),
         },
     )
 
