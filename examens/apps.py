@@ -9,3 +9,14 @@ class ExamensConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, signals  # noqa: F401
+        from .models import Role
+        from .navigation import NavEntry, register
+
+        register(
+            NavEntry(
+                label=_("API tokens"),
+                url_name="examens:token-list",
+                roles=frozenset({Role.ADMIN}),
+                description=_("Give your own systems a scoped token for the API, or revoke one."),
+            )
+        )

@@ -3,7 +3,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Accommodation, Component, Decision, Level
+from .models import Accommodation, ApiScope, Component, Decision, Level, Organisation
 
 
 class CandidateSearchForm(forms.Form):
@@ -63,3 +63,47 @@ class DecisionForm(forms.Form):
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
             (value, label) for value, label in Decision.Kind.choices if value in allowed_kinds
         ]
+
+
+def organisation_field() -> forms.ModelChoiceField:
+    """The organisation an admin acts for; narrowed per person by `offer_organisations`."""
+    return forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label=_("Organisation"), empty_label=None
+    )
+
+
+def offer_organisations(form: forms.Form, organisations: list[Organisation]) -> None:
+    """Offer only `organisations` in the form's `organisation` field; with one, it is
+    chosen and hidden (an id outside them is refused as an invalid choice)."""
+    field = form.fields["organisation"]
+    assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows for mypy  # nosec B101
+    field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
+    if len(organisations) == 1:
+        field.initial = organisations[0].pk
+        field.widget = forms.HiddenInput()
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for and what it may do. The service checks both again."""
+
+    organisation = organisation_field()
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What system uses it, e.g. “Zaaksysteem Burgerzaken”."),
+        error_messages={"required": _("Give the token a name: what system uses it.")},
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Give the system only what it needs."),
+        error_messages={
+            "required": _("Choose at least one scope."),
+            "invalid_choice": _("Unknown scope: %(value)s."),
+        },
+    )
+
+    def __init__(self, *args, organisations: list[Organisation], **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_organisations(self, organisations)

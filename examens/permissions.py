@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .gates import gate
-from .models import Candidate, ExamCentre, Membership, Organisation, Role, Room, User
+from .models import ApiToken, Candidate, ExamCentre, Membership, Organisation, Role, Room, User
 
 CANDIDATE_VIEW_ROLES = {Role.PLANNER, Role.EXAMINER, Role.OFFICER, Role.ADMIN}
 CANDIDATE_CHANGE_ROLES = {Role.OFFICER, Role.ADMIN}
@@ -107,6 +107,19 @@ def room_for_editor(user: User, room_id: int) -> Room:
 
 def organisation_for_admin(user: User, organisation_id: int) -> Organisation:
     return gate(organisations_for(user, {Role.ADMIN}), pk=organisation_id)
+
+
+def administered_organisations(user: User) -> QuerySet[Organisation]:
+    """The organisations `user` is an admin of, by name: whose tokens and webhooks they manage."""
+    return organisations_for(user, {Role.ADMIN}).order_by("name")
+
+
+def visible_tokens(user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(organisation__in=organisations_for(user, {Role.ADMIN}))
+
+
+def token_for_admin(user: User, token_id: int) -> ApiToken:
+    return gate(visible_tokens(user).select_related("organisation"), pk=token_id)
 
 
 def deciding_organisation(user: User, candidate: Candidate, kind: str) -> Organisation:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, staff
+from .views import auth, staff, tokens
 
 app_name = "examens"
 
@@ -19,6 +19,9 @@ urlpatterns = [
         auth.remove_device_view,
         name="device-remove",
     ),
+    path("tokens/", tokens.token_list, name="token-list"),
+    path("tokens/new/", tokens.token_create, name="token-create"),
+    path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token-revoke"),
     path("candidates/", staff.candidate_list, name="candidate-list"),
     path("candidates/find/", staff.candidate_find, name="candidate-find"),
     path("candidates/<int:candidate_id>/", staff.candidate_detail, name="candidate-detail"),

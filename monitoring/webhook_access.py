@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from examens import permissions as registry
 from examens.gates import gate
-from examens.models import Organisation, Role, User
+from examens.models import Organisation, User
 
 from .webhook_models import WebhookEndpoint
 
@@ -20,7 +20,7 @@ def can_manage_webhooks(user: User, organisation: Organisation) -> bool:
 
 def webhook_organisations(user: User) -> QuerySet[Organisation]:
     """The organisations whose webhooks `user` manages (where they are an admin)."""
-    return registry.organisations_for(user, {Role.ADMIN}).order_by("name")
+    return registry.administered_organisations(user)
 
 
 def visible_endpoints(user: User) -> QuerySet[WebhookEndpoint]:

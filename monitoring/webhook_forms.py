@@ -5,15 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from examens.forms import offer_organisations, organisation_field
 from examens.models import Organisation
 
 from .webhook_models import WebhookEvent
 
 
 class EndpointForm(forms.Form):
-    organisation: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=Organisation.objects.none(), label=_("Organisation"), empty_label=None
-    )
+    organisation = organisation_field()
     name = forms.CharField(label=_("Name"), max_length=100)
     url = forms.CharField(
         label=_("Address (https://)"),
@@ -28,11 +27,6 @@ class EndpointForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, organisations, **kwargs):
+    def __init__(self, *args, organisations: list[Organisation], **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["organisation"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows for mypy  # nosec B101
-        field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
-        if len(organisations) == 1:
-            field.initial = organisations[0].pk
-            field.widget = forms.HiddenInput()
+        offer_organisations(self, organisations)

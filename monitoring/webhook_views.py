@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from examens.exceptions import ExamAdminError
 from examens.views.errors import act, attach_error
 from examens.views.fresh import fresh_factor_required
+from examens.views.secret import show_secret_once
 
 from .services import (
     delete_webhook_endpoint,
@@ -68,11 +69,10 @@ def webhook_create(request):
         except ExamAdminError as error:
             attach_error(form, error)
         else:
-            return render(
+            return show_secret_once(
                 request,
                 "monitoring/webhooks/created.html",
                 {"endpoint": endpoint, "secret": secret, "window": REPLAY_WINDOW_SECONDS},
-                status=201,
             )
     status = 400 if form.errors else 200
     return render(request, "monitoring/webhooks/form.html", {"form": form}, status=status)

@@ -1,14 +1,34 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from examens.models import Accommodation, Component, ExamCentre, ExamVersion, Room
+from examens.models import (
+    Accommodation,
+    Candidate,
+    Component,
+    ExamCentre,
+    ExamVersion,
+    Room,
+    RouteRequirement,
+)
+from examens.search import looks_like_bsn
 
 from .models import SessionStaff
 
 
+def room_label(room: Room) -> str:
+    """A room as the planner chooses it: where it is and how many seats it has."""
+    seats = ngettext("%(count)d seat", "%(count)d seats", room.capacity) % {"count": room.capacity}
+    return f"{room.centre.name} / {room.name} ({seats})"
+
+
 class SessionForm(forms.Form):
-    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none())
+    room: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Room"),
+        queryset=Room.objects.none(),
+        help_text=_("Each room with its number of seats: the capacity cannot exceed them."),
+    )
     exam_version = forms.ModelChoiceField(
         label=_("Exam version"),
         queryset=ExamVersion.objects.filter(status=ExamVersion.Status.ACTIVE).select_related(
@@ -26,7 +46,11 @@ class SessionForm(forms.Form):
         required=False,
         help_text=_("Empty: the component's standard duration."),
     )
-    capacity = forms.IntegerField(label=_("Capacity"), min_value=1)
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        min_value=1,
+        help_text=_("Seats offered for booking, at most the room's seats."),
+    )
     accommodations = forms.MultipleChoiceField(
         label=_("Accommodations served"),
         choices=Accommodation.choices,
@@ -40,6 +64,7 @@ class SessionForm(forms.Form):
     def __init__(self, *args, rooms, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["room"].queryset = rooms
+        self.fields["room"].label_from_instance = room_label
 
 
 class CancelSessionForm(forms.Form):
@@ -61,14 +86,67 @@ class CancelBookingForm(forms.Form):
     )
 
 
-class WaitingListForm(forms.Form):
-    candidate = forms.IntegerField(label=_("Candidate number"), min_value=1)
-    component = forms.ModelChoiceField(label=_("Component"), queryset=Component.objects.all())
-    centre = forms.ModelChoiceField(label=_("Exam centre"), queryset=ExamCentre.objects.none())
+class NoNumberEchoInput(forms.TextInput):
+    """A search field that comes back filled in with a name, never with a number that
+    could be a BSN (the answering page must not carry it)."""
 
-    def __init__(self, *args, centres, **kwargs):
+    def format_value(self, value):
+        return None if looks_like_bsn(str(value or "")) else super().format_value(value)
+
+
+class WaitingSearchForm(forms.Form):
+    """The waiting list's candidate search: posted (views.waiting), so a BSN typed in it
+    stays out of every URL; a name and a date of birth go on to the page's address."""
+
+    q = forms.CharField(
+        label=_("Name or BSN"), required=False, max_length=100, widget=NoNumberEchoInput
+    )
+    born = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d-%m-%Y"],
+        help_text=_("Optional, e.g. 31-12-1990."),
+        error_messages={"invalid": _("Give the date of birth as day-month-year, e.g. 31-12-1990.")},
+    )
+
+
+class WaitingListForm(forms.Form):
+    """Put the candidate found by the search on a centre's waiting list for a component."""
+
+    candidate: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Candidate.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Find the candidate first and choose them."),
+            "invalid_choice": _("Find the candidate first and choose them."),
+        },
+    )
+    component: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Component"), queryset=Component.objects.none()
+    )
+    centre: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Exam centre"), queryset=ExamCentre.objects.none()
+    )
+
+    def __init__(self, *args, centres, candidates, chosen: Candidate | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["centre"].queryset = centres
+        components = Component.objects.order_by("code")
+        if chosen is not None:
+            self.fields["candidate"].initial = chosen.pk
+            components = components.filter(
+                pk__in=RouteRequirement.objects.filter(route_id=chosen.route_id).values(
+                    "component_id"
+                )
+            )
+        for name, queryset in (
+            ("centre", centres),
+            ("candidate", candidates),
+            ("component", components),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows for mypy  # nosec B101
+            field.queryset = queryset
 
 
 class DoorSearchForm(forms.Form):

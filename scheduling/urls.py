@@ -15,6 +15,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/book/", views.session_book, name="session-book"),
     path("sessions/<int:session_id>/book/find/", views.session_book_find, name="session-book-find"),
     path("sessions/<int:session_id>/check-in/", views.door, name="door"),
+    path("bookings/<int:booking_id>/", views.booking_detail, name="booking-detail"),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("bookings/<int:booking_id>/no-show/", views.booking_no_show, name="booking-no-show"),
     path(
@@ -28,6 +29,7 @@ urlpatterns = [
     path("feeds/new/", views.feed_create, name="feed-create"),
     path("feeds/<int:feed_id>/revoke/", views.feed_revoke, name="feed-revoke"),
     path("waiting-list/", views.waiting_list, name="waiting-list"),
+    path("waiting-list/find/", views.waiting_find, name="waiting-find"),
     path("waiting-list/<int:entry_id>/accept/", views.offer_accept, name="offer-accept"),
     path("feeds/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
 ]

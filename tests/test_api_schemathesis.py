@@ -31,7 +31,7 @@ from schemathesis.config import SchemathesisConfig
 
 from config.wsgi import application
 from examens.api_schema import required_scope
-from examens.management.commands.create_api_token import KNOWN_SCOPES
+from examens.models import KNOWN_SCOPES
 from examens.services import create_api_token
 from grading.services import release_result
 from grading.services.results import create_scored_draft

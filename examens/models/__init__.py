@@ -9,10 +9,12 @@ from .audit import AuditEvent
 from .candidates import Accommodation, Candidate, Decision
 from .catalogue import Component, ExamVersion, Level, Regime, Route, RouteRequirement
 from .organisations import ExamCentre, Membership, Organisation, Role, Room, User
-from .tokens import ApiToken
+from .tokens import KNOWN_SCOPES, ApiScope, ApiToken
 
 __all__ = [
+    "KNOWN_SCOPES",
     "Accommodation",
+    "ApiScope",
     "ApiToken",
     "AuditEvent",
     "Candidate",

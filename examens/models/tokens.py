@@ -11,6 +11,25 @@ from .organisations import Organisation
 # --- Machine clients ------------------------------------------------------------------
 
 
+class ApiScope(models.TextChoices):
+    """What a token may do: each API view names the one scope it needs
+    (`required_scope`, `required_write_scope`). The admin's token form and the
+    operator's create_api_token command offer these and no others."""
+
+    CATALOGUE_READ = "catalogue:read", _("Read the exam catalogue")
+    SESSIONS_READ = "sessions:read", _("Read exam sessions")
+    BOOKINGS_READ = "bookings:read", _("Read bookings")
+    BOOKINGS_WRITE = "bookings:write", _("Book and cancel")
+    RESULTS_READ = "results:read", _("Read results")
+    RESULTS_WRITE = "results:write", _("Import machine-scored results")
+    CAPACITY_READ = "capacity:read", _("Read capacity")
+    PROGRESS_READ = "progress:read", _("Read candidates' progress")
+    CERTIFICATES_READ = "certificates:read", _("Read certificates")
+
+
+KNOWN_SCOPES = frozenset(ApiScope.values)
+
+
 class ApiToken(models.Model):
     """A scoped token for a machine client (a municipal system, a result feed).
 

@@ -14,6 +14,7 @@ from examens import authz, permissions
 from examens.audit import Actor, record_event
 from examens.exceptions import RegistryError
 from examens.models import (
+    KNOWN_SCOPES,
     ApiToken,
     Membership,
     Organisation,
@@ -83,15 +84,48 @@ def hash_api_key(secret: str) -> str:
     return digest_secret(secret)
 
 
+TOKEN_NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length or 100
+
+
+def _clean_token_name(name: str) -> str:
+    name = " ".join(str(name).split())
+    if not name:
+        raise RegistryError(_("Give the token a name: what system uses it."), field="name")
+    if len(name) > TOKEN_NAME_MAX_LENGTH:
+        raise RegistryError(
+            _("The name is at most %(limit)d characters.") % {"limit": TOKEN_NAME_MAX_LENGTH},
+            field="name",
+        )
+    return name
+
+
+def _clean_scopes(scopes: list[str]) -> list[str]:
+    chosen = sorted({str(scope) for scope in scopes})
+    if not chosen:
+        raise RegistryError(_("Choose at least one scope."), field="scopes")
+    unknown = [scope for scope in chosen if scope not in KNOWN_SCOPES]
+    if unknown:
+        raise RegistryError(
+            _("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(unknown)}, field="scopes"
+        )
+    return chosen
+
+
 @transaction.atomic
 def create_api_token(
     organisation: Organisation, *, actor: Actor, name: str, scopes: list[str]
 ) -> tuple[ApiToken, str]:
     """Create a scoped token; returns it with the secret, which is never stored or shown again.
 
-    Authorised: the organisation's admins and superusers (NotPermitted)."""
+    Authorised: the organisation's admins and superusers (NotPermitted). The
+    name must be given (whitespace collapsed, at most 100 characters) and the
+    scopes must be known ones, at least one (RegistryError naming `name` or
+    `scopes`). Not idempotent: every call makes a new token. Audit:
+    `examens.api_token.created` with the name and scopes, never the secret.
+    """
     person = authz.require_person(actor)
     authz.require(permissions.can_administer(person, organisation))
+    name, chosen = _clean_token_name(name), _clean_scopes(scopes)
     prefix = secrets.token_hex(4)
     secret = f"eb_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
@@ -99,7 +133,7 @@ def create_api_token(
         name=name,
         prefix=prefix,
         key_hash=hash_api_key(secret),
-        scopes=sorted(set(scopes)),
+        scopes=chosen,
         created_by=person,
     )
     record_event(
@@ -117,9 +151,16 @@ def create_api_token(
 
 @transaction.atomic
 def revoke_api_token(token: ApiToken, *, actor: Actor) -> ApiToken:
-    """Revoke a token. Idempotent. Authorised: as create_api_token (NotPermitted)."""
-    authz.require(permissions.can_administer(authz.require_person(actor), token.organisation))
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    """Revoke a token: from then on every call with it is refused (401).
+
+    Authorised: as create_api_token (NotPermitted). Locks the row and re-reads
+    it: idempotent, a token already revoked (by a concurrent call too) keeps
+    its first revocation time and writes no second event. Audit:
+    `examens.api_token.revoked`.
+    """
+    person = authz.require_person(actor)
+    token = ApiToken.objects.select_for_update().select_related("organisation").get(pk=token.pk)
+    authz.require(permissions.can_administer(person, token.organisation))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

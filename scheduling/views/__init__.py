@@ -1,13 +1,7 @@
 """Planner pages, split along their seams: planning, bookings, the door, calendar feeds."""
 
 from .book import session_book, session_book_find
-from .bookings import (
-    booking_cancel,
-    booking_no_show,
-    booking_reschedule,
-    offer_accept,
-    waiting_list,
-)
+from .bookings import booking_cancel, booking_detail, booking_no_show, booking_reschedule
 from .door import door
 from .feeds import calendar_feed, feed_create, feed_revoke, feeds
 from .planning import (
@@ -21,9 +15,11 @@ from .planning import (
     versions,
     week,
 )
+from .waiting import offer_accept, waiting_find, waiting_list
 
 __all__ = [
     "booking_cancel",
+    "booking_detail",
     "booking_no_show",
     "booking_reschedule",
     "calendar_feed",
@@ -42,6 +38,7 @@ __all__ = [
     "session_staff",
     "version_withdraw",
     "versions",
+    "waiting_find",
     "waiting_list",
     "week",
 ]

@@ -1,34 +1,61 @@
-"""Booking pages: cancel, no-show, reschedule, and the waiting list with its offers."""
+"""Booking pages: a booking's own page, where its actions live (cancel after confirming,
+no-show, reschedule). The waiting list is in `waiting.py`."""
 
 from __future__ import annotations
 
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from examens.views.errors import act, submit
 
 from .. import permissions, selectors, services
-from ..forms import CancelBookingForm, RescheduleForm, WaitingListForm
+from ..forms import CancelBookingForm, RescheduleForm
+from ..models import Booking
 from .planning import session_url
 
 
-@require_POST
-def booking_cancel(request, booking_id: int):
+def booking_url(booking_id: int) -> str:
+    return reverse("scheduling:booking-detail", kwargs={"booking_id": booking_id})
+
+
+def _policy(booking: Booking) -> dict:
+    """What the booking's pages say about the cancellation and move policy."""
+    return {
+        "booking": booking,
+        "session": booking.session,
+        "started": timezone.now() >= booking.session.starts_at,
+        "late": selectors.late_move(booking),
+        "free_days": selectors.policy_for(booking.component).free_cancellation_days,
+    }
+
+
+def booking_detail(request, booking_id: int):
+    """One booking with what can be done with it; the session page lists bookings only."""
     booking = permissions.booking_for_planner(request.user, booking_id)
-    form = CancelBookingForm(request.POST)
-    form.is_valid()
-    return act(
+    return render(request, "scheduling/booking_detail.html", _policy(booking))
+
+
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request, booking_id: int):
+    """Cancel after confirming, on a page of its own: the reason is given here."""
+    booking = permissions.booking_for_planner(request.user, booking_id)
+    form = CancelBookingForm(request.POST or None)
+    return submit(
         request,
-        lambda: services.cancel_booking(
+        form,
+        lambda data: services.cancel_booking(
             booking,
             actor=request.user,
-            reason=form.cleaned_data.get("reason", ""),
-            reason_accepted=form.cleaned_data.get("reason_accepted", False),
+            reason=data["reason"],
+            reason_accepted=data["reason_accepted"],
         ),
         success=_("The booking is cancelled."),
         then=session_url(booking.session_id),
+        template="scheduling/booking_cancel.html",
+        context=lambda: {**_policy(booking), "form": form},
     )
 
 
@@ -70,34 +97,4 @@ def booking_reschedule(request, booking_id: int):
             "late": selectors.late_move(booking),
             "free_days": selectors.policy_for(booking.component).free_cancellation_days,
         },
-    )
-
-
-def waiting_list(request):
-    centres = permissions.planner_centres(request.user)
-    form = WaitingListForm(request.POST or None, centres=centres)
-    return submit(
-        request,
-        form,
-        lambda data: services.add_to_waiting_list(
-            permissions.candidate_for_booking(request.user, data["candidate"]),
-            actor=request.user,
-            centre=data["centre"],
-            component=data["component"],
-        ),
-        success=_("The candidate is on the waiting list."),
-        then=reverse("scheduling:waiting-list"),
-        template="scheduling/waiting_list.html",
-        context=lambda: {"entries": selectors.waiting_list_of(centres), "form": form},
-    )
-
-
-@require_POST
-def offer_accept(request, entry_id: int):
-    entry = permissions.waiting_entry_for_planner(request.user, entry_id)
-    return act(
-        request,
-        lambda: services.accept_offer(entry, actor=request.user),
-        success=lambda booking: _("Booked (reference %(ref)s).") % {"ref": booking.reference},
-        then=reverse("scheduling:waiting-list"),
     )

@@ -18,7 +18,6 @@ from examens.views.errors import act, submit
 
 from .. import permissions, selectors, services
 from ..forms import (
-    CancelBookingForm,
     CancelSessionForm,
     SessionForm,
     StaffForm,
@@ -28,9 +27,13 @@ from ..models import ExamSession
 
 
 def _monday(value: str | None) -> datetime.date:
+    """The Monday of the week `value` names: a day (2026-03-18) or an ISO week (2026-W12,
+    what a week field sends); anything else, this week."""
     try:
         day = datetime.date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
+        day = timezone.localdate()
+    if not 1 < day.year < 9999:  # its neighbouring weeks must exist too
         day = timezone.localdate()
     return day - datetime.timedelta(days=day.weekday())
 
@@ -46,6 +49,7 @@ def week(request):
         {
             "sessions": sessions,
             "monday": monday,
+            "week_value": "{}-W{:02d}".format(*monday.isocalendar()[:2]),
             "sunday": monday + datetime.timedelta(days=6),
             "previous": monday - datetime.timedelta(days=7),
             "next": monday + datetime.timedelta(days=7),
@@ -57,7 +61,11 @@ def week(request):
 
 def session_create(request):
     centres = permissions.planner_centres(request.user)
-    rooms = Room.objects.filter(centre__in=centres).select_related("centre")
+    rooms = (
+        Room.objects.filter(centre__in=centres)
+        .select_related("centre")
+        .order_by("centre__name", "name", "pk")
+    )
     form = SessionForm(request.POST or None, rooms=rooms)
     return submit(
         request,
@@ -89,7 +97,6 @@ def _session_context(session: ExamSession, *, staff_form: StaffForm | None = Non
         or StaffForm(people=selectors.assignable_staff(session), auto_id="staff_%s"),
         "started": timezone.now() >= session.starts_at,
         "cancel_form": CancelSessionForm(),
-        "cancel_booking_form": CancelBookingForm(),
     }
 
 

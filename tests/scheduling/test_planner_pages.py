@@ -171,7 +171,7 @@ def test_planner_marks_a_no_show_after_the_start(client):
     started(session)
     login_verified(client, planner_of(session.centre.organisation))
 
-    page = client.get(reverse("scheduling:session-detail", args=[session.pk]))
+    page = client.get(reverse("scheduling:booking-detail", args=[booking.pk]))
     response = client.post(reverse("scheduling:booking-no-show", args=[booking.pk]))
 
     assert reverse("scheduling:booking-no-show", args=[booking.pk]).encode() in page.content

@@ -181,7 +181,7 @@ def test_cancel_booking_and_session_through_the_pages(planner_client, session):
 def test_waiting_list_page_adds_and_lists(planner_client, session):
     candidate = candidate_for(session)
     response = planner_client.post(
-        reverse("scheduling:waiting-list"),
+        reverse("scheduling:waiting-list") + f"?candidate={candidate.pk}",
         {"candidate": candidate.pk, "component": session.component.pk, "centre": session.centre.pk},
     )
     assert response.status_code == 302

@@ -2,20 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from examens.models import Organisation, User
+from examens.exceptions import ExamAdminError
+from examens.models import KNOWN_SCOPES, Organisation, User
 from examens.services import create_api_token
-
-KNOWN_SCOPES = {
-    "catalogue:read",
-    "sessions:read",
-    "bookings:read",
-    "bookings:write",
-    "results:read",
-    "results:write",
-    "capacity:read",
-    "progress:read",
-    "certificates:read",
-}
 
 
 class Command(BaseCommand):
@@ -43,7 +32,11 @@ class Command(BaseCommand):
         actor = User.objects.filter(username=by).first()
         if actor is None:
             raise CommandError(f"--by: no user named {by!r}")
-        token, secret = create_api_token(org, actor=actor, name=name, scopes=scopes)
+        try:
+            token, secret = create_api_token(org, actor=actor, name=name, scopes=scopes)
+        except ExamAdminError as error:
+            option = {"name": "--name", "scopes": "--scope"}.get(error.field or "", "--by")
+            raise CommandError(f"{option}: {error.message}") from error
         self.stdout.write(f"Token {token.prefix}… for {org.name} ({', '.join(token.scopes)}).")
         self.stdout.write("Secret (shown only now; send as 'Authorization: Bearer <secret>'):")
         self.stdout.write(secret)
