@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The rules the at-risk list starts with (decision 0022): term ends within 6 months,
 # no attempt in 6 months, 3 failed attempts in a row, term ended.
 DEFAULT_RULES = [
