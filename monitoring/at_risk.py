@@ -44,6 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
@@ -121,7 +122,7 @@ def _count(qs: QuerySet) -> Coalesce:
     )
 
 
-def _attempts_used() -> Coalesce:
+def _attempts_used() -> Combinable:
     """Attempts at the route's components: bookings that counted plus sign-offs, as
     `candidate_progress` adds them up per requirement."""
     bookings = _attempt_bookings().filter(
@@ -162,7 +163,7 @@ def _last_attempt_on():
     return Greatest(Coalesce(sat, signed), Coalesce(signed, sat), output_field=DateField())
 
 
-def _failed() -> Q:
+def _failed() -> Combinable:
     """A booking (the query's own row) that used an attempt and failed."""
     return Q(status=Booking.Status.NO_SHOW) | Exists(
         Result.objects.filter(
@@ -209,7 +210,7 @@ def _open_booking() -> Exists:
     return Exists(Booking.objects.filter(candidate=OuterRef("pk"), status=Booking.Status.BOOKED))
 
 
-def rule_condition(rule: AtRiskRule, *, today: datetime.date) -> Q:
+def rule_condition(rule: AtRiskRule, *, today: datetime.date) -> Q | Combinable:
     """The condition of `rule` on a candidate annotated by `annotate_at_risk`."""
     outstanding = Q(requirements_outstanding__gt=0)
     kind = rule.kind
@@ -227,7 +228,7 @@ def rule_condition(rule: AtRiskRule, *, today: datetime.date) -> Q:
     raise ValueError(f"unknown at-risk rule kind {kind!r}")
 
 
-def _as_boolean(condition: Q) -> Case:
+def _as_boolean(condition: Q | Combinable) -> Case:
     return Case(
         When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import get_language, gettext_lazy
 
@@ -43,15 +45,15 @@ class AtRiskFilterForm(forms.Form):
 
     def __init__(self, *args, rules: list[AtRiskRule], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [
+        cast(forms.ChoiceField, self.fields["rule"]).choices = [
             ("", gettext_lazy("Any active rule")),
             *((str(rule.pk), rule.label) for rule in rules),
         ]
-        self.fields["regime"].choices = [
+        cast(forms.ChoiceField, self.fields["regime"]).choices = [
             ("", gettext_lazy("All regimes")),
             *((r.code, _name(r)) for r in Regime.objects.order_by("code")),
         ]
-        self.fields["route"].choices = [
+        cast(forms.ChoiceField, self.fields["route"]).choices = [
             ("", gettext_lazy("All routes")),
             *(
                 (str(r.pk), f"{r.regime.code} {_name(r)}")

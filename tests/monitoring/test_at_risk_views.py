@@ -48,7 +48,8 @@ def test_the_page_lists_the_ended_term_and_links_to_progress(client, world):
     response = client.get(PAGE)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Verlopen" in body and "Binnenkort" in body
+    assert "Verlopen" in body
+    assert "Binnenkort" in body
     assert reverse("grading:progress", args=[world["ended"].pk]) in body
     assert world["other"].family_name not in body
     assert 'aria-sort="ascending"' in body  # term end, the default sort
@@ -98,11 +99,14 @@ def test_an_export_without_entitlement_holds_no_bsn(client, world, fmt):
     with bsn_scan.isolated() as scan:
         response, body = _download(client, {"format": fmt})
     assert response.status_code == 200
-    assert scan.counts["responses"] == 1 and scan.findings == []
+    assert scan.counts["responses"] == 1
+    assert scan.findings == []
     text = body.decode("utf-8-sig") if fmt == "csv" else _xlsx_text(body)
-    assert "Verlopen" in text and "BSN" not in text
+    assert "Verlopen" in text
+    assert "BSN" not in text
     event = AuditEvent.objects.get(actor=user, action="monitoring.at_risk.exported")
-    assert event.data["rows"] == 2 and event.data["with_bsn"] is False
+    assert event.data["rows"] == 2
+    assert event.data["with_bsn"] is False
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -112,11 +116,13 @@ def test_an_entitled_export_carries_own_residents_bsn_and_is_audited(client, wor
     with bsn_scan.isolated() as scan:
         _response, body = _download(client, {"format": fmt, "rule": expired.pk})
     text = body.decode("utf-8-sig") if fmt == "csv" else _xlsx_text(body)
-    assert world["ended"].bsn in text and world["ending"].bsn not in text
+    assert world["ended"].bsn in text
+    assert world["ending"].bsn not in text
     assert world["other"].bsn not in text
     assert len(scan.findings) == 1  # the scan sees the one BSN, and only in this download
     event = AuditEvent.objects.get(actor=user, action="monitoring.at_risk.exported_with_bsn")
-    assert event.data["rows"] == 1 and event.data["filters"]["rule"] == expired.pk
+    assert event.data["rows"] == 1
+    assert event.data["filters"]["rule"] == expired.pk
     assert world["ended"].bsn not in str(event.data)
 
 
@@ -140,7 +146,8 @@ def test_the_rules_page_lets_the_agency_admin_change_a_rule(client, world):
     response = client.post(RULES, {"rule": rule.pk, "parameter": "4", "active": "on"})
     assert response.status_code == 302
     rule.refresh_from_db()
-    assert rule.parameter == 4 and rule.updated_by == admin
+    assert rule.parameter == 4
+    assert rule.updated_by == admin
     event = AuditEvent.objects.get(action="monitoring.at_risk_rule.changed")
     assert event.data["previous"] == {"parameter": 6, "active": True}
 
