@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,7 +27,7 @@ from .models import (
     RouteRequirement,
     User,
 )
-from .services import grant_membership, revoke_membership
+from .services import grant_membership, revoke_membership, set_bsn_export
 
 _NEVER_RECORDED = {"password"}
 
@@ -215,11 +216,30 @@ class MembershipAdmin(admin.ModelAdmin):
     """Granted and revoked through the registry services; a role is never edited in place
     (revoke it and grant the other one)."""
 
-    list_display = ["user", "organisation", "role"]
-    list_filter = ["role", "organisation"]
+    list_display = ["user", "organisation", "role", "may_export_bsn"]
+    list_filter = ["role", "organisation", "may_export_bsn"]
+    fields = ["user", "organisation", "role"]
+    actions = ["allow_bsn_export", "withdraw_bsn_export"]
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def _set_bsn_export(self, request, queryset, *, allowed: bool) -> None:
+        """Through the service, all or nothing: one refusal writes none of them."""
+        try:
+            with transaction.atomic():
+                for membership in queryset.order_by("pk"):
+                    set_bsn_export(membership, actor=request.user, allowed=allowed)
+        except ExamAdminError as error:
+            self.message_user(request, str(error.message), messages.ERROR)
+
+    @admin.action(description=_("Let the selected officers export BSNs"))
+    def allow_bsn_export(self, request, queryset):
+        self._set_bsn_export(request, queryset, allowed=True)
+
+    @admin.action(description=_("Stop the selected officers exporting BSNs"))
+    def withdraw_bsn_export(self, request, queryset):
+        self._set_bsn_export(request, queryset, allowed=False)
 
     def _refusal(self, request, error: ExamAdminError):
         """A service's refusal (e.g. NotPermitted) as a message, nothing written."""

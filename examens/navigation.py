@@ -55,3 +55,22 @@ def candidate_links(user, candidate) -> list[tuple[str, str]]:
     for provider in _candidate_link_providers:
         links.extend(provider(user, candidate))
     return links
+
+
+# Places on the home page that a higher app fills with one link, by name. The short
+# "term ending" list on the home page points to the full at-risk list (monitoring)
+# through the slot AT_RISK_SLOT, without examens naming a URL of an app above it.
+AT_RISK_SLOT = "at_risk"
+_home_links: dict[str, NavEntry] = {}
+
+
+def register_home_link(slot: str, entry: NavEntry) -> None:
+    _home_links[slot] = entry
+
+
+def home_link(slot: str, roles: set[str]) -> NavEntry | None:
+    """The entry registered for `slot` when it is for one of `roles` (else None)."""
+    entry = _home_links.get(slot)
+    if entry is None or not entry.roles & roles:
+        return None
+    return entry

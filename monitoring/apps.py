@@ -14,11 +14,12 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from certificates.signals import certificate_changed
         from examens.models import Role
-        from examens.navigation import NavEntry, register
+        from examens.navigation import AT_RISK_SLOT, NavEntry, register, register_home_link
         from grading.signals import result_corrected, result_released
         from scheduling.signals import booking_changed
 
         from . import webhook_receivers as hooks
+        from .at_risk import AT_RISK_ROLES
         from .capacity_access import CAPACITY_ROLES
 
         result_released.connect(hooks.on_result_released, dispatch_uid="monitoring.webhooks.rr")
@@ -45,3 +46,14 @@ class MonitoringConfig(AppConfig):
                 description=_("Demand against seats per week, and waits against the norm."),
             )
         )
+        at_risk = NavEntry(
+            label=_("At-risk list"),
+            url_name="monitoring:at-risk",
+            roles=AT_RISK_ROLES,
+            description=_(
+                "Candidates whose term ends soon or has ended with requirements outstanding, "
+                "who have not sat an exam for a while or failed several times in a row."
+            ),
+        )
+        register(at_risk)
+        register_home_link(AT_RISK_SLOT, at_risk)

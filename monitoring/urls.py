@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_capacity, webhook_views
+from . import views_at_risk, views_capacity, webhook_views
 
 app_name = "monitoring"
 
@@ -19,4 +19,8 @@ urlpatterns: list = [
     path("webhooks/<int:endpoint_id>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
     # Capacity (m-capacity): demand against seats, waits against the norm.
     path("capacity/", views_capacity.capacity, name="capacity"),
+    # At-risk list (m-atrisk): the list, its export (POST: an audited download), the rules.
+    path("at-risk/", views_at_risk.at_risk, name="at-risk"),
+    path("at-risk/export/", views_at_risk.at_risk_export, name="at-risk-export"),
+    path("at-risk/rules/", views_at_risk.at_risk_rules, name="at-risk-rules"),
 ]

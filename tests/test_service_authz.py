@@ -82,6 +82,9 @@ EXEMPT = {
     "count_verification": "anonymous scan counter: cache only, no actor by design",
     "entitled_endpoints": "read: the endpoints an event goes to",
     "due_webhook_deliveries": "read",
+    "may_change_at_risk_rules": "read: the predicate update_at_risk_rule checks",
+    "may_export_at_risk": "read: the predicate record_at_risk_export checks",
+    "bsn_export_municipalities": "read: whose BSNs an officer may export",
 }
 
 
@@ -394,6 +397,28 @@ CASES: dict[str, tuple[str, Callable]] = {
         Role.PLANNER,
         lambda w, a: _mon().delete_webhook_endpoint(w.endpoint, actor=a),
     ),
+    # The rules are national: a municipality's admin may not change them.
+    "update_at_risk_rule": (
+        Role.ADMIN,
+        lambda w, a: _mon().update_at_risk_rule(
+            _mon_models().AtRiskRule.objects.order_by("pk").first().pk,
+            actor=a,
+            parameter=5,
+            active=True,
+        ),
+    ),
+    "record_at_risk_export": (
+        Role.PLANNER,
+        lambda w, a: _mon().record_at_risk_export(
+            actor=a, fmt="csv", filters={}, rows=1, with_bsn=True
+        ),
+    ),
+    "set_bsn_export": (
+        Role.PLANNER,
+        lambda w, a: _s("examens").set_bsn_export(
+            MembershipFactory(organisation=w.home, role=Role.OFFICER), actor=a, allowed=True
+        ),
+    ),
 }
 
 # Job services: (call(w, actor)); every person and machine client is refused.
@@ -453,6 +478,10 @@ def _cert():
 
 def _mon():
     return importlib.import_module("monitoring.services")
+
+
+def _mon_models():
+    return importlib.import_module("monitoring.models")
 
 
 def test_every_public_service_has_a_case():

@@ -132,6 +132,10 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Officers only, of a municipality or the agency: exports of the at-risk list (and the
+    # overview) carry the BSN of the candidates this membership sees. Set by the
+    # organisation's admin through examens.services.set_bsn_export (decision 0022).
+    may_export_bsn = models.BooleanField(_("may export BSNs"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("membership")
@@ -139,7 +143,11 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organisation", "role"], name="membership_unique_role"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(may_export_bsn=False) | Q(role="officer"),
+                name="membership_bsn_export_officers_only",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from .access import (
     record_api_token_use,
     revoke_api_token,
     revoke_membership,
+    set_bsn_export,
 )
 from .candidates import (
     CANDIDATE_EDITABLE_FIELDS,
@@ -33,6 +34,7 @@ __all__ = [
     "register_candidate",
     "revoke_api_token",
     "revoke_membership",
+    "set_bsn_export",
     "update_candidate",
     "withdraw_decision",
 ]

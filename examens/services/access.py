@@ -181,3 +181,44 @@ def record_api_token_use(
     stale = at - precision
     fresh = ApiToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale))
     return bool(fresh.filter(pk=token.pk).update(last_used_at=at))
+
+
+@transaction.atomic
+def set_bsn_export(membership: Membership, *, actor: Actor, allowed: bool) -> Membership:
+    """Let an officer's exports carry BSNs, or stop them (decision 0022). Idempotent.
+
+    Rules: only an officer membership of a municipality or the agency can hold it
+    (a provider examines, it does not follow residents' terms). Authorised: the
+    organisation's admins and superusers (NotPermitted), checked before anything
+    is read under the lock. Locks the membership row and re-reads it; writes
+    `examens.membership.bsn_export_allowed|withdrawn` only when it changed.
+    Raises RegistryError (field `membership`) for a membership that cannot hold it.
+    """
+    admin = authz.require_person(actor)
+    authz.require(permissions.can_administer(admin, membership.organisation))
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("organisation")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        raise RegistryError(_("This membership no longer exists."), field="membership")
+    if locked.role != Role.OFFICER or locked.organisation.kind == Organisation.Kind.PROVIDER:
+        raise RegistryError(
+            _("Only officers of a municipality or the agency can export BSNs."),
+            field="membership",
+        )
+    if locked.may_export_bsn == allowed:
+        return locked
+    locked.may_export_bsn = allowed
+    locked.save(update_fields=["may_export_bsn"])
+    record_event(
+        actor,
+        "examens.membership.bsn_export_allowed"
+        if allowed
+        else "examens.membership.bsn_export_withdrawn",
+        locked,
+        data={"user": locked.user_id, "organisation": locked.organisation_id},
+    )
+    return locked

@@ -46,6 +46,7 @@ def home(request):
         if roles & {Role.OFFICER, Role.ADMIN}
         else [],
         "candidate_count": permissions.visible_candidates(request.user).count(),
+        "at_risk_link": navigation.home_link(navigation.AT_RISK_SLOT, roles),
     }
     return render(request, "examens/home.html", context)
 

@@ -2,6 +2,7 @@
 its audit event."""
 
 from ._webhook_common import endpoint_secret
+from .at_risk import AtRiskRuleError, record_at_risk_export, update_at_risk_rule
 from .webhook_outbox import (
     claim_webhook_delivery,
     due_webhook_deliveries,
@@ -18,6 +19,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "AtRiskRuleError",
     "WebhookError",
     "claim_webhook_delivery",
     "delete_webhook_endpoint",
@@ -27,6 +29,8 @@ __all__ = [
     "endpoint_secret",
     "enqueue_webhook_event",
     "entitled_endpoints",
+    "record_at_risk_export",
     "record_webhook_attempt",
     "register_webhook_endpoint",
+    "update_at_risk_rule",
 ]
