@@ -20,6 +20,7 @@ class MonitoringConfig(AppConfig):
 
         from . import webhook_receivers as hooks
         from .capacity_access import CAPACITY_ROLES
+        from .overview import OVERVIEW_ROLES
 
         result_released.connect(hooks.on_result_released, dispatch_uid="monitoring.webhooks.rr")
         result_corrected.connect(hooks.on_result_corrected, dispatch_uid="monitoring.webhooks.rc")
@@ -43,5 +44,21 @@ class MonitoringConfig(AppConfig):
                 url_name="monitoring:capacity",
                 roles=CAPACITY_ROLES,
                 description=_("Demand against seats per week, and waits against the norm."),
+            )
+        )
+        register(
+            NavEntry(
+                label=_("Overview"),
+                url_name="monitoring:overview",
+                roles=OVERVIEW_ROLES,
+                description=_("Your residents by cohort and status, with the indicators."),
+            )
+        )
+        register(
+            NavEntry(
+                label=_("National view"),
+                url_name="monitoring:national",
+                roles=OVERVIEW_ROLES,
+                description=_("Every municipality by status (agency; small counts hidden)."),
             )
         )

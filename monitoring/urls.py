@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_capacity, webhook_views
+from . import views_capacity, views_overview, webhook_views
 
 app_name = "monitoring"
 
@@ -19,4 +19,31 @@ urlpatterns: list = [
     path("webhooks/<int:endpoint_id>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
     # Capacity (m-capacity): demand against seats, waits against the norm.
     path("capacity/", views_capacity.capacity, name="capacity"),
+    # Overview and national view (m-overview); exports are POSTs: each is an audit event.
+    path("overview/", views_overview.overview, name="overview"),
+    path(
+        "overview/export.csv",
+        views_overview.overview_export,
+        {"fmt": "csv"},
+        name="overview-export-csv",
+    ),
+    path(
+        "overview/export.xlsx",
+        views_overview.overview_export,
+        {"fmt": "xlsx"},
+        name="overview-export-xlsx",
+    ),
+    path("national/", views_overview.national, name="national"),
+    path(
+        "national/export.csv",
+        views_overview.national_export,
+        {"fmt": "csv"},
+        name="national-export-csv",
+    ),
+    path(
+        "national/export.xlsx",
+        views_overview.national_export,
+        {"fmt": "xlsx"},
+        name="national-export-xlsx",
+    ),
 ]
