@@ -231,7 +231,9 @@ def national_view(
     )
     lines = {m.pk: StatusLine((m.pk,), m.name) for m in municipalities}
     counted = status_counts(
-        filters.apply(Candidate.objects.all()), by=["municipality"], today=today
+        filters.apply(Candidate.objects.filter(municipality__kind=Organisation.Kind.MUNICIPALITY)),
+        by=["municipality"],
+        today=today,
     )
     for municipality_id, status, n in counted:
         lines[municipality_id].counts[status] += n

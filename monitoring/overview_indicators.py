@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db.models import (
     Count,
@@ -180,7 +181,9 @@ def waits(candidates: QuerySet[Candidate]) -> dict[str, list[int]]:
         .annotate(**buckets)
         .order_by("component__code")
     )
-    return {r["component__code"]: [r[f"b{i}"] for i in range(len(bounds) + 1)] for r in rows}
+    names = [f"b{i}" for i in range(len(bounds) + 1)]
+    found = cast(list[dict[str, Any]], list(rows))
+    return {row["component__code"]: [row[name] for name in names] for row in found}
 
 
 @dataclass(frozen=True)

@@ -131,9 +131,7 @@ def town():
         term_end=add_months(TODAY, 12),
     )
     for _ in range(3):
-        CandidateFactory(
-            municipality=deventer, route=b1, term_start=start, term_end=YESTERDAY
-        )
+        CandidateFactory(municipality=deventer, route=b1, term_start=start, term_end=YESTERDAY)
     return {"zwolle": zwolle, "deventer": deventer, "people": people, "z": z, "clerk": clerk}
 
 
