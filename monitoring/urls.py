@@ -23,27 +23,23 @@ urlpatterns: list = [
     path("overview/", views_overview.overview, name="overview"),
     path(
         "overview/export.csv",
-        views_overview.overview_export,
-        {"fmt": "csv"},
+        views_overview.overview_export_csv,
         name="overview-export-csv",
     ),
     path(
         "overview/export.xlsx",
-        views_overview.overview_export,
-        {"fmt": "xlsx"},
+        views_overview.overview_export_xlsx,
         name="overview-export-xlsx",
     ),
     path("national/", views_overview.national, name="national"),
     path(
         "national/export.csv",
-        views_overview.national_export,
-        {"fmt": "csv"},
+        views_overview.national_export_csv,
         name="national-export-csv",
     ),
     path(
         "national/export.xlsx",
-        views_overview.national_export,
-        {"fmt": "xlsx"},
+        views_overview.national_export_xlsx,
         name="national-export-xlsx",
     ),
 ]

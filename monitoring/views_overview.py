@@ -201,3 +201,19 @@ def national_export(request, fmt: str):
         filters=filters,
         user=request.user,
     )
+
+
+def overview_export_csv(request):
+    return overview_export(request, "csv")
+
+
+def overview_export_xlsx(request):
+    return overview_export(request, "xlsx")
+
+
+def national_export_csv(request):
+    return national_export(request, "csv")
+
+
+def national_export_xlsx(request):
+    return national_export(request, "xlsx")
