@@ -86,6 +86,20 @@ def _requirement_expressions(*, candidate, component, requirement_level, effecti
         .values("level")[:1],
         output_field=CharField(),
     )
+    # The rank of that level, as its own subquery: one lookup per requirement rather
+    # than one per level the rank's CASE compares with.
+    step_down_rank = Subquery(
+        Decision.objects.filter(
+            candidate=candidate,
+            component=component,
+            kind=Decision.Kind.STEP_DOWN,
+            withdrawn_at__isnull=True,
+        )
+        .order_by("decided_on", "pk")
+        .annotate(rank=_rank_of("level"))
+        .values("rank")[:1],
+        output_field=IntegerField(),
+    )
     exempted = Exists(
         Decision.objects.filter(
             Q(component__isnull=True) | Q(component=component),
@@ -133,6 +147,7 @@ def _requirement_expressions(*, candidate, component, requirement_level, effecti
     )
     return {
         "step_down_level": step_down_level,
+        "step_down_rank": step_down_rank,
         "exempted": exempted,
         "attempts": Coalesce(attempts, 0) + Coalesce(sign_offs, 0),
         "first_pass_rank": first_pass_rank,
@@ -180,7 +195,7 @@ def progress_rows(candidates: QuerySet[Candidate]) -> QuerySet:
         level=Coalesce(expr["step_down_level"], F("required_level"), output_field=CharField()),
     )
     rows = rows.annotate(
-        effective_rank=_rank_of("level"),
+        effective_rank=Coalesce(expr["step_down_rank"], _rank_of("required_level")),
         requirement_rank=expr["requirement_rank"],
         is_exempted=expr["exempted"],
         attempts_used=expr["attempts"],
@@ -232,7 +247,7 @@ def _requirement_status_subquery() -> QuerySet:
             effective_level=Coalesce(expr["step_down_level"], F("level"), output_field=CharField())
         )
         .annotate(
-            effective_rank=_rank_of("effective_level"),
+            effective_rank=Coalesce(expr["step_down_rank"], _rank_of("level")),
             requirement_rank=expr["requirement_rank"],
             is_exempted=expr["exempted"],
         )

@@ -21,6 +21,7 @@ class MonitoringConfig(AppConfig):
         from . import webhook_receivers as hooks
         from .at_risk import AT_RISK_ROLES
         from .capacity_access import CAPACITY_ROLES
+        from .overview import OVERVIEW_ROLES
 
         result_released.connect(hooks.on_result_released, dispatch_uid="monitoring.webhooks.rr")
         result_corrected.connect(hooks.on_result_corrected, dispatch_uid="monitoring.webhooks.rc")
@@ -57,3 +58,19 @@ class MonitoringConfig(AppConfig):
         )
         register(at_risk)
         register_home_link(AT_RISK_SLOT, at_risk)
+        register(
+            NavEntry(
+                label=_("Overview"),
+                url_name="monitoring:overview",
+                roles=OVERVIEW_ROLES,
+                description=_("Your residents by cohort and status, with the indicators."),
+            )
+        )
+        register(
+            NavEntry(
+                label=_("National view"),
+                url_name="monitoring:national",
+                roles=OVERVIEW_ROLES,
+                description=_("Every municipality by status (agency; small counts hidden)."),
+            )
+        )

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .chart_axes import nice_top as _nice_top
+from .chart_axes import quantize as _q
+
 WIDTH = 640
 HEIGHT = 260
 LEFT = 48  # room for the axis labels
@@ -57,21 +60,6 @@ class Chart:
     @property
     def mark_y(self) -> int:
         return TOP - 8
-
-
-def _nice_top(value: Decimal) -> int:
-    """The smallest 1, 2 or 5 times a power of ten at or above `value` (at least 1)."""
-    top = max(Decimal(1), value)
-    step = 1
-    while True:
-        for factor in (1, 2, 5):
-            if step * factor >= top:
-                return step * factor
-        step *= 10
-
-
-def _q(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.1"))
 
 
 def chart(weeks: list[tuple[str, Decimal, int, bool, str]]) -> Chart:

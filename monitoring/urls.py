@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_at_risk, views_capacity, webhook_views
+from . import views_at_risk, views_capacity, views_overview, webhook_views
 
 app_name = "monitoring"
 
@@ -23,4 +23,27 @@ urlpatterns: list = [
     path("at-risk/", views_at_risk.at_risk, name="at-risk"),
     path("at-risk/export/", views_at_risk.at_risk_export, name="at-risk-export"),
     path("at-risk/rules/", views_at_risk.at_risk_rules, name="at-risk-rules"),
+    # Overview and national view (m-overview); exports are POSTs: each is an audit event.
+    path("overview/", views_overview.overview, name="overview"),
+    path(
+        "overview/export.csv",
+        views_overview.overview_export_csv,
+        name="overview-export-csv",
+    ),
+    path(
+        "overview/export.xlsx",
+        views_overview.overview_export_xlsx,
+        name="overview-export-xlsx",
+    ),
+    path("national/", views_overview.national, name="national"),
+    path(
+        "national/export.csv",
+        views_overview.national_export_csv,
+        name="national-export-csv",
+    ),
+    path(
+        "national/export.xlsx",
+        views_overview.national_export_xlsx,
+        name="national-export-xlsx",
+    ),
 ]

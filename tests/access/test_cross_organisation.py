@@ -59,6 +59,10 @@ SHARED = {
 # Pages that act on the caller's own account only: what they write is not checked.
 SELF_SERVICE = {
     "examens:otp-enrol": "starts adding an authenticator app to the caller's own account",
+    # An export is a POST because it writes its audit event; an outsider's export is of
+    # the outsider's own municipality (or refused), so the event is all it writes.
+    "monitoring:overview-export-csv": "exports the caller's own municipality's aggregates",
+    "monitoring:overview-export-xlsx": "exports the caller's own municipality's aggregates",
 }
 METHODS = ("GET", "POST")
 MIN_REQUESTS = 5_000

@@ -181,3 +181,33 @@ def test_bulk_progress_query_count_does_not_grow_with_candidates():
     few = count()
     CandidateFactory.create_batch(5, municipality=municipality)
     assert count() == few == 3
+
+
+def test_a_step_down_lowers_only_its_own_component_in_bulk():
+    """A step-down of LEZ to A2 does not let an A2 pass of SCH count (B1 required)."""
+    user = UserFactory()
+    made = CandidateFactory(route=Route.objects.get(code="B1", regime__code="WI2021"))
+    Decision.objects.create(
+        candidate=made,
+        kind=Decision.Kind.STEP_DOWN,
+        component=Component.objects.get(code="LEZ"),
+        level="A2",
+        decided_by=user,
+        decided_for=made.municipality,
+        reason="effort",
+    )
+    Result.objects.create(
+        candidate=made,
+        component=Component.objects.get(code="SCH"),
+        level="A2",
+        outcome="passed",
+        status=Result.Status.RELEASED,
+        sat_on=datetime.date(2025, 3, 1),
+    )
+    single = candidate_progress(made)
+    bulk = annotate_progress(Candidate.objects.filter(pk=made.pk)).get()
+
+    assert bulk.requirements_outstanding == sum(
+        1 for r in single.items if r.status == STATUS_OUTSTANDING and not r.optional
+    )
+    assert bulk.requirements_passed == 0
