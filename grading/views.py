@@ -151,7 +151,7 @@ def session_release_all(request: HttpRequest, session_id: int) -> HttpResponse:
 def result_history(request: HttpRequest, result_id: int) -> HttpResponse:
     user = staff_user(request)
     result = permissions.result_for_viewer(user, result_id)
-    session_id = result.booking.session_id if result.booking_id else None
+    session_id = result.booking.session_id if result.booking is not None else None
     coordinated = review.session_ids_coordinated(user, [session_id] if session_id else [])
     return render(
         request,
@@ -206,7 +206,7 @@ def progress(request: HttpRequest, candidate_id: int) -> HttpResponse:
             "progress": selectors.candidate_progress(candidate),
             "results": results,
             "session_ids": review.session_ids_coordinated(
-                user, (r.booking.session_id for r in results if r.booking_id)
+                user, (r.booking.session_id for r in results if r.booking is not None)
             ),
         },
     )
