@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from certificates.models import Certificate, SigningKey
 from certificates.views import CODED_ACTIONS
 from examens.models import (
+    ApiToken,
     Candidate,
     Component,
     ExamVersion,
@@ -64,6 +65,7 @@ MODEL_BY_PARAM: dict[str, type[Model]] = {
     "organisation_id": Organisation,
     "qualification_id": ExaminerQualification,
     "endpoint_id": WebhookEndpoint,
+    "token_id": ApiToken,
 }
 # Function views that name their object `pk`.
 MODEL_BY_ROUTE: dict[str, type[Model]] = {
