@@ -1,5 +1,7 @@
 """The at-risk selector: each rule on known data, tenancy, agreement with grading."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -159,3 +161,13 @@ def test_query_count_does_not_grow_with_candidates(world, django_assert_max_num_
             sitting(failing, days_ago=days)
     assert count_queries() == before
     assert len(listed(officer)) == 9
+
+
+def test_last_attempt_is_the_latest_sitting_date(world):
+    from .at_risk_factories import today
+
+    rules = active_rules()
+    qs = at_risk_candidates(officer_of(world["utrecht"]), AtRiskQuery(), rules=rules)
+    by_pk = {c.pk: c for c in qs}
+    assert by_pk[world["failing"].pk].last_attempt_on == today() - datetime.timedelta(days=7)
+    assert by_pk[world["quiet"].pk].last_attempt_on is None
