@@ -117,6 +117,34 @@ def _withdraw(client, version: ExamVersion) -> AuditEvent:
     )
 
 
+def _bsn_export(allowed: bool) -> Callable:
+    """The BSN-export actions on an officer's membership (only officers can hold it)."""
+
+    def drive(client, _membership: Membership) -> AuditEvent:
+        officer = MembershipFactory(organisation=OrganisationFactory(), role=Role.OFFICER)
+        if not allowed:
+            client.post(
+                reverse("admin:examens_membership_changelist"),
+                {"action": "allow_bsn_export", ACTION_CHECKBOX_NAME: [officer.pk]},
+            )
+        response = client.post(
+            reverse("admin:examens_membership_changelist"),
+            {
+                "action": "allow_bsn_export" if allowed else "withdraw_bsn_export",
+                ACTION_CHECKBOX_NAME: [officer.pk],
+            },
+        )
+        assert response.status_code == 302
+        officer.refresh_from_db()
+        assert officer.may_export_bsn is allowed
+        code = "allowed" if allowed else "withdrawn"
+        return AuditEvent.objects.get(
+            action=f"examens.membership.bsn_export_{code}", object_id=str(officer.pk)
+        )
+
+    return drive
+
+
 RECIPES: dict[type[models.Model], Recipe] = {
     Organisation: Recipe(
         template=lambda: ProviderFactory(),
@@ -182,6 +210,7 @@ RECIPES: dict[type[models.Model], Recipe] = {
         template=lambda: MembershipFactory(),
         unique=lambda n: {"user": UserFactory().pk, "role": Role.PLANNER},
         change={},  # never edited in place: revoke and grant
+        actions={"allow_bsn_export": _bsn_export(True), "withdraw_bsn_export": _bsn_export(False)},
         created="examens.membership.granted",
         deleted="examens.membership.revoked",
     ),
