@@ -265,11 +265,20 @@ def _book(sessions: list[ExamSession], users: dict[str, User]) -> int:
         pool = pools[planner.pk]
         # The small separate room is filled completely, for the waiting-list demo.
         wanted = session.capacity if session.capacity <= 4 else BOOKINGS_PER_SESSION
+        # First attempts only: a retake would make a second run book what the first
+        # could not (the first run's results are released after this step).
+        sat = set(
+            Booking.objects.filter(session__component_id=session.component_id).values_list(
+                "candidate_id", flat=True
+            )
+        )
         tries = 0
         while wanted and tries < len(pool):
             candidate = pool[cursor % len(pool)]
             cursor += 1
             tries += 1
+            if candidate.pk in sat:
+                continue
             try:
                 book_candidate(session, actor=planner, candidate=candidate)
             except SchedulingError:

@@ -17,7 +17,7 @@ def test_token_use_is_stamped_once_per_precision_window():
     organisation = OrganisationFactory()
     admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
     token, _secret = create_api_token(
-        organisation, actor=admin, name="zaaksysteem", scopes=["candidates:read"]
+        organisation, actor=admin, name="zaaksysteem", scopes=["sessions:read"]
     )
     now = timezone.now()
 

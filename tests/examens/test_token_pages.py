@@ -91,14 +91,14 @@ def test_the_list_shows_when_a_token_was_last_used(admin_client):
         name="Resultaten",
         scopes=["catalogue:read"],
     )
-    assert "Not used yet" in admin_client.get(reverse("examens:token-list")).content.decode()
+    assert "Nog niet gebruikt" in admin_client.get(reverse("examens:token-list")).content.decode()
 
     _api(secret).get(CATALOGUE)
 
     token.refresh_from_db()
     assert token.last_used_at is not None
     page = admin_client.get(reverse("examens:token-list")).content.decode()
-    assert "Not used yet" not in page
+    assert "Nog niet gebruikt" not in page
 
 
 def test_creating_needs_a_fresh_code(admin_client):
@@ -222,7 +222,7 @@ def test_revoking_twice_answers_calmly_and_writes_one_event(admin_client):
 
     assert second.status_code == 302
     assert AuditEvent.objects.filter(action="examens.api_token.revoked").count() == 1
-    assert "already revoked" in admin_client.get(url).content.decode()
+    assert "is al ingetrokken" in admin_client.get(url).content.decode()
 
 
 def test_admins_find_the_tokens_in_the_navigation(admin_client):

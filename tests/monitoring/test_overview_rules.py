@@ -50,4 +50,4 @@ def test_the_bars_are_stacked_in_status_order_and_a_hidden_count_has_no_length()
     assert first[3].width == 0
     assert first[4].x + first[4].width <= WIDTH - RIGHT
     assert chart.ticks[-1].value == 20  # 20 people at most, a nice top
-    assert first[3].label == "At risk"
+    assert first[3].label == "Risico"  # the default language, Dutch
