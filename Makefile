@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="--create-db -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: venv run test browser lint typecheck contracts check audit worker messages translations-check
+.PHONY: venv run test browser design-system lint typecheck contracts check audit worker messages translations-check
 
 venv: $(STAMP)
 
@@ -33,6 +33,14 @@ test: venv
 # focus checks at 1280 and 320 px. SCREENSHOTS=1 rewrites docs/screenshots/.
 browser: venv
 	$(BIN)/pytest -q tests/browser $(PYTEST_ARGS)
+
+# The NL Design System CSS (Utrecht components, voorbeeld tokens) at the versions in
+# package-lock.json, copied under examens/static/examens/vendor/nlds/ with their licences.
+# Needs npm only when refreshing; the product serves the committed copy.
+design-system:
+	npm ci --ignore-scripts --no-audit --no-fund
+	python3 .ci/design_system.py
+	python3 .ci/design_system.py --check
 
 lint: venv
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ each part to its service. DJANGO_PROFILE=production hardens everything for
 """
 
 import time
+import warnings
 from pathlib import Path
 
 from botocore.config import Config
@@ -30,6 +31,7 @@ PROFILE = env_str("DJANGO_PROFILE", "development")  # development | production
 PRODUCTION = PROFILE == "production"
 
 DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+DEBUG_PAGES = env_bool("DJANGO_DEBUG_PAGES", default=False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -61,8 +63,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the site's CSS, the vendored NL Design System, the favicon) from
+    # the application itself under gunicorn too (decision 0020); no CDN.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "examens.middleware.RefuseNulMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Under DEBUG (embedded mode) the branded 404/500 pages, not Django's technical ones,
+    # unless DJANGO_DEBUG_PAGES=1.
+    "examens.error_pages.BrandedErrorPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "examens.locale_middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -234,6 +242,11 @@ STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# WhiteNoise serves what `collectstatic` put in STATIC_ROOT; with the finders as well,
+# a server started without collectstatic still serves the apps' static files.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", default=True)
+# Before the first collectstatic STATIC_ROOT does not exist; the finders serve meanwhile.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 # --- Mail -----------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

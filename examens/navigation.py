@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
+from . import authz
+from .permissions import memberships
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -38,6 +41,14 @@ def register(entry: NavEntry) -> None:
 
 def entries_for(roles: set[str]) -> list[NavEntry]:
     return [entry for entry in _entries if entry.roles & roles]
+
+
+def require_entry(user, url_name: str) -> None:
+    """NotPermitted (the 403 page with a link home) unless `user` holds one of the roles
+    the navigation entry `url_name` is for: a page outside one's role is refused, not
+    shown empty."""
+    roles = {role for entry in _entries if entry.url_name == url_name for role in entry.roles}
+    authz.require(bool(roles) and memberships(user, roles).exists())
 
 
 # A candidate link provider: (user, candidate) -> [(label, url), ...], already

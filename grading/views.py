@@ -22,6 +22,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from examens.navigation import require_entry
 from examens.permissions import candidate_for_viewer
 from examens.request_user import staff_user
 from examens.views.errors import submit
@@ -50,6 +51,7 @@ from .services.ratings import next_rating_kind
 def worklist(request: HttpRequest) -> HttpResponse:
     """Attempts waiting for my rating (first, second or adjudication)."""
     user = staff_user(request)
+    require_entry(user, "grading:worklist")
     bookings = (
         permissions.rateable_bookings(user)
         .exclude(results__is_current=True)

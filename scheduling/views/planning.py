@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from examens.gates import require
 from examens.models import ExamVersion, Room
+from examens.navigation import require_entry
 from examens.views.errors import act, submit
 
 from .. import permissions, selectors, services
@@ -39,6 +40,7 @@ def _monday(value: str | None) -> datetime.date:
 
 
 def week(request):
+    require_entry(request.user, "scheduling:week")
     monday = _monday(request.GET.get("week"))
     start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
     centres = permissions.planner_centres(request.user)
