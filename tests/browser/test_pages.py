@@ -37,22 +37,10 @@ def test_no_axe_violation_of_wcag_2_1_a_or_aa(journey):
     assert journey.audit.report("axe") == []
 
 
-# Findings that belong to the look (ui-look: CSS, reflow, header). Strict: the day the
-# look fixes them these tests pass, XPASS fails the run, and the mark must go.
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # a journey that broke is an error, not this finding
-    reason="ui-look: tables widen 13 page states to 364-766 px at 320 px (no .table-wrap)",
-)
 def test_no_page_scrolls_sideways(journey):
     assert journey.audit.report("reflow") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # a journey that broke is an error, not this finding
-    reason="ui-look: the focus ring has 1.5:1 contrast on the blue header (every page)",
-)
 def test_focus_is_visible_with_3_to_1_contrast(journey):
     assert journey.audit.report("focus") == []
 
