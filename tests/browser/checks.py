@@ -34,9 +34,11 @@ def axe_findings(page) -> list[str]:
     findings = []
     for violation in results.response["violations"]:
         targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
+        # axe's own words on the first node (colours and ratio, say), to act on.
+        summary = (violation["nodes"][0].get("failureSummary") or "").replace("\n", " ")
         findings.append(
             f"axe {violation['id']} ({violation['impact']}, {len(violation['nodes'])} nodes): "
-            f"{violation['help']} [{'; '.join(targets)}]"
+            f"{violation['help']} [{'; '.join(targets)}] {summary}"
         )
     return findings
 
