@@ -104,7 +104,7 @@ def test_session_page_lists_bookings_with_a_link_and_no_cancel_form(planner_clie
     assert reverse("scheduling:booking-detail", args=[booking.pk]) in page
     assert reverse("scheduling:booking-cancel", args=[booking.pk]) not in page
     assert 'name="reason_accepted"' not in page
-    assert '<div class="table-wrap">' in page
+    assert '<div class="table-wrap" role="region" tabindex="0"' in page
 
 
 def test_cancelling_asks_on_a_page_of_its_own_then_cancels(planner_client, session):
