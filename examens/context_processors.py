@@ -9,4 +9,4 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated or not user.is_verified():
         return {"nav_entries": []}
     roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-    return {"nav_entries": entries_for(roles)}
+    return {"nav_entries": entries_for(user, roles)}

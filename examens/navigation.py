@@ -6,8 +6,9 @@ roles they are for, without importing the apps above it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
@@ -24,6 +25,9 @@ class NavEntry:
     url_name: str
     roles: frozenset[str]
     description: StrOrPromise = ""
+    # A further test on the user, for a page that a role alone does not open (the
+    # national view: officers of the agency only). None: the roles decide.
+    allowed: Callable[[Any], bool] | None = None
 
     @property
     def url(self) -> str:
@@ -39,8 +43,13 @@ def register(entry: NavEntry) -> None:
         _entries.append(entry)
 
 
-def entries_for(roles: set[str]) -> list[NavEntry]:
-    return [entry for entry in _entries if entry.roles & roles]
+def entries_for(user, roles: set[str]) -> list[NavEntry]:
+    """The entries `user`, holding `roles`, may open: no link that answers 403."""
+    return [
+        entry
+        for entry in _entries
+        if entry.roles & roles and (entry.allowed is None or entry.allowed(user))
+    ]
 
 
 def require_entry(user, url_name: str) -> None:

@@ -21,7 +21,7 @@ class MonitoringConfig(AppConfig):
         from . import webhook_receivers as hooks
         from .at_risk import AT_RISK_ROLES
         from .capacity_access import CAPACITY_ROLES
-        from .overview import OVERVIEW_ROLES
+        from .overview import OVERVIEW_ROLES, may_see_national, overview_municipalities
 
         result_released.connect(hooks.on_result_released, dispatch_uid="monitoring.webhooks.rr")
         result_corrected.connect(hooks.on_result_corrected, dispatch_uid="monitoring.webhooks.rc")
@@ -63,6 +63,9 @@ class MonitoringConfig(AppConfig):
                 label=_("Overview"),
                 url_name="monitoring:overview",
                 roles=OVERVIEW_ROLES,
+                # A municipality's own residents: the agency's officers have the
+                # national view instead.
+                allowed=lambda user: overview_municipalities(user).exists(),
                 description=_("Your residents by cohort and status, with the indicators."),
             )
         )
@@ -72,5 +75,6 @@ class MonitoringConfig(AppConfig):
                 url_name="monitoring:national",
                 roles=OVERVIEW_ROLES,
                 description=_("Every municipality by status (agency; small counts hidden)."),
+                allowed=may_see_national,
             )
         )

@@ -4,6 +4,7 @@ by role."""
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from django.urls import include, path, reverse
 
 from examens.models import Role
 from tests.conftest import login_verified
-from tests.examens.factories import MembershipFactory
+from tests.examens.factories import AgencyFactory, MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +141,20 @@ def test_the_navigation_shows_only_the_entries_of_ones_roles(client):
     assert reverse("scheduling:week") in nav
     assert reverse("grading:worklist") not in nav
     assert client.get(reverse("scheduling:week")).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.PLANNER, Role.EXAMINER, Role.ADMIN])
+@pytest.mark.parametrize("agency", [False, True], ids=["municipality", "agency"])
+def test_every_navigation_entry_opens_for_the_user_it_is_shown_to(client, role, agency):
+    """No link in the navigation answers 403: the national view is the agency's, so a
+    municipality's officer does not see it, while the agency's officer does."""
+    organisation = AgencyFactory() if agency else OrganisationFactory()
+    member = MembershipFactory(role=role, organisation=organisation)
+    login_verified(client, member.user)
+    nav = client.get("/").content.decode().split('class="site-nav"')[1].split("</nav>")[0]
+    links = re.findall(r'<a href="(/[^"]*)"', nav)
+    assert links
+    for url in links:
+        assert client.get(url).status_code == 200, url
+    national = reverse("monitoring:national")
+    assert (national in links) == (agency and role == Role.OFFICER)
