@@ -245,7 +245,12 @@ def _hold_past_session(
     for booking, outcome in booked:
         if outcome == Booking.Status.NO_SHOW:
             mark_no_show(booking, actor=planner)
-    history.move_to_the_past(session, starts_at=starts_at, closes=closes)
+    # Booked 10 to 45 days before the sitting: a spread of real waits around the norm.
+    waits = {
+        booking.pk: datetime.timedelta(days=10 + (index * 7) % 36)
+        for index, (booking, _outcome) in enumerate(booked)
+    }
+    history.move_to_the_past(session, starts_at=starts_at, closes=closes, waits=waits)
     return len(booked)
 
 
