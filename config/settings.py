@@ -399,6 +399,8 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # Tasks run in process (embedded): one "Task ... succeeded" line each is noise.
         "celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")},
+        # Eager tasks still take a producer: kombu warns of the broker host it never uses.
+        "kombu.connection": {"level": "ERROR" if CELERY_TASK_ALWAYS_EAGER else "WARNING"},
     },
 }
 
