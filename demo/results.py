@@ -74,12 +74,12 @@ def _qualify(
             continue
         for user in examiners[organisation.pk]:
             for component in scored:
-                _grant(
+                grant_to(
                     user, admin=admin, component=component, organisation=organisation, counts=counts
                 )
 
 
-def _grant(
+def grant_to(
     user: User,
     *,
     admin: User,
@@ -261,7 +261,7 @@ def _correct(examiners: dict[int, list[User]]) -> int:
     return 1
 
 
-def _signer(candidate: Candidate, examiners: dict[int, list[User]]) -> tuple[User, int] | None:
+def signer_for(candidate: Candidate, examiners: dict[int, list[User]]) -> tuple[User, int] | None:
     """An examiner of the candidate's municipality, else of a provider it contracted."""
     allowed = sorted(sign_off_organisations(candidate).values_list("pk", flat=True))
     allowed.sort(key=lambda pk: pk != candidate.municipality_id)  # the municipality first
@@ -296,7 +296,7 @@ def _sign_off(
     signed = 0
     candidates = {booking.candidate for booking in past.select_related("candidate__route")}
     for candidate in sorted(candidates, key=lambda c: c.pk):
-        found = _signer(candidate, examiners)
+        found = signer_for(candidate, examiners)
         if found is None:
             continue
         signer, organisation_id = found
@@ -311,7 +311,7 @@ def _sign_off(
             component = requirement.component
             if Result.objects.filter(candidate=candidate, component=component).exists():
                 continue
-            _grant(
+            grant_to(
                 signer, admin=admin, component=component, organisation=organisation, counts=counts
             )
             sign_off_component(

@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.pdf import url_from_pdf
@@ -18,8 +19,10 @@ from certificates.storage import open_certificate_pdf
 from demo.results import EXAMINERS
 from demo.waiting import rated_before
 from demo.world import STAFF
-from examens.models import User
+from examens.models import Candidate, User
 from grading.models import Rating
+from monitoring import overview_rules as rules
+from monitoring.overview import status_counts
 from scheduling.models import Booking
 from tests.conftest import login_verified
 
@@ -152,3 +155,32 @@ def test_seed_demo_second_run_changes_no_row_in_any_table():
 
     assert "Nothing to create" in output
     assert all_row_counts() == before
+
+
+def test_overview_has_cohorts_since_2013_in_both_regimes_with_every_status(client):
+    seed(candidates=120)
+    today = timezone.localdate()
+
+    rows = status_counts(Candidate.objects.all(), by=["cohort", "regime", "asylum"], today=today)
+
+    assert min(row[0] for row in rows) == 2013
+    assert {row[0] for row in rows} >= set(range(2013, 2027))
+    assert {row[1] for row in rows} == {"WI2013", "WI2021"}
+    assert {row[2] for row in rows} == {True, False}
+    assert {row[3] for row in rows} == set(rules.STATUSES)
+    for regime in ("WI2013", "WI2021"):
+        statuses = {row[3] for row in rows if row[1] == regime}
+        assert {rules.COMPLETED, rules.EXEMPTED, rules.EXPIRED} <= statuses, regime
+    officer = User.objects.get(username="ambtenaar.utrecht")
+    login_verified(client, officer)
+    assert client.get("/monitoring/overview/").status_code == 200
+    at_risk = client.get("/monitoring/at-risk/")
+    assert at_risk.status_code == 200
+    utrecht_at_risk = [
+        row
+        for row in status_counts(
+            Candidate.objects.filter(municipality__name="Utrecht"), by=["cohort"], today=today
+        )
+        if row[1] == rules.AT_RISK
+    ]
+    assert utrecht_at_risk

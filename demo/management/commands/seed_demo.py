@@ -31,7 +31,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from demo import issuing, registry, results, sessions, waiting
+from demo import cohorts, issuing, registry, results, sessions, waiting
 from demo.candidates import seed_candidates
 from demo.credentials import Credentials, known_credentials, random_credentials
 from demo.registry import usable_code
@@ -165,6 +165,8 @@ class Command(BaseCommand):
             )
             for part in APP_PARTS:
                 out = io.StringIO() if quiet else self.stdout
+                if part is issuing:  # the old cohorts complete without sittings
+                    created.update(cohorts.seed(users=users, present=candidates))
                 for what, count in part.seed(users=users, stdout=out).items():
                     created[what] += count
         if quiet:
