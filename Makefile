@@ -21,10 +21,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
+# The address `make run` serves on, and the one certificates' QR codes and mail links
+# name (one setting, SITE_URL, for both seed_demo and the server). Another port:
+# `make run PORT=8001`; reachable from the network: `make run HOST=0.0.0.0
+# SITE_URL=http://192.168.1.20:8000` (that host is then allowed too).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SITE_URL ?= http://$(HOST):$(PORT)
+RUN_ENV = SITE_URL=$(SITE_URL) \
+	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,$(HOST),$(shell echo '$(SITE_URL)' | sed -E 's|^[a-z]+://||; s|[:/].*$$||')
+
 run: venv
 	$(BIN)/python manage.py migrate
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo --base-url $(SITE_URL)
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: venv
 	$(BIN)/pytest -q --ignore=tests/browser $(PYTEST_ARGS)

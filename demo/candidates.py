@@ -81,7 +81,7 @@ def _random_day(rng: random.Random, first: datetime.date, last: datetime.date) -
     return first + datetime.timedelta(days=rng.randint(0, (last - first).days))
 
 
-def _draw_bsn(rng: random.Random, taken: set[str]) -> str:
+def draw_bsn(rng: random.Random, taken: set[str]) -> str:
     """A fresh nine-digit number starting 1-6 that passes the 11-check."""
     while True:
         base = str(rng.randrange(10_000_000, 70_000_000))
@@ -115,7 +115,7 @@ def plan_candidates(count: int, requirements: dict[tuple[str, str], dict]) -> li
     municipality_weights = [share for _, _, share in MUNICIPALITIES]
     plans = []
     for number in range(1, count + 1):
-        bsn = _draw_bsn(rng, taken)
+        bsn = draw_bsn(rng, taken)
         _, asylum_chance, female, male, families = rng.choices(ORIGINS, origin_weights)[0]
         given = rng.choice(female if rng.random() < 0.52 else male)
         family = rng.choice(families)

@@ -203,12 +203,29 @@ def open_door_now(session: ExamSession, *, closes: datetime.timedelta) -> dateti
 
 
 def move_to_the_past(
-    session: ExamSession, *, starts_at: datetime.datetime, closes: datetime.timedelta
+    session: ExamSession,
+    *,
+    starts_at: datetime.datetime,
+    closes: datetime.timedelta,
+    waits: dict[int, datetime.timedelta] | None = None,
 ) -> None:
-    """The session took place at `starts_at`; so did the door (check-ins, no-shows)."""
+    """The session took place at `starts_at`; so did the door (check-ins, no-shows).
+
+    `waits` (booking id -> how long before the start it was made) dates each booking
+    back to when it was really made, so that the real wait (booking to sitting) the
+    capacity view reads is a wait, not a negative number. Bookings not named keep
+    their own time.
+    """
     ExamSession.objects.filter(pk=session.pk).update(
         starts_at=starts_at, booking_closes_at=starts_at - closes
     )
     Booking.objects.filter(session=session, status_changed_at__isnull=False).update(
         status_changed_at=starts_at
     )
+    by_wait: dict[datetime.timedelta, list[int]] = {}
+    for booking_id, wait in (waits or {}).items():
+        by_wait.setdefault(wait, []).append(booking_id)
+    for wait, booking_ids in sorted(by_wait.items()):
+        Booking.objects.filter(session=session, pk__in=booking_ids).update(
+            created_at=starts_at - wait
+        )

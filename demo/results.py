@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from examens.models import Candidate, Component, Organisation, Role, User
-from grading.models import Result
+from grading.models import Rating, Result
 from grading.permissions import can_rate, sign_off_organisations
 from grading.services import (
     correct_result,
@@ -33,6 +33,7 @@ from grading.services import (
 )
 from scheduling.models import Booking
 
+from .waiting import rated_before
 from .world import ADMINS
 
 EXAMINERS = [
@@ -43,6 +44,8 @@ EXAMINERS = [
     "examinator.taalcentrum",
 ]
 RATED_LIMIT = 12
+# Waiting attempts that get one (first) rating, so a second rater finds them blind.
+FIRST_RATED_WAITING = 2
 VALID_FROM = datetime.date(2025, 1, 1)
 VALID_UNTIL = datetime.date(2028, 12, 31)
 CORRECTION_REASON = "Demo: antwoordsleutel van item 12 was onjuist (herberekend)."
@@ -71,12 +74,12 @@ def _qualify(
             continue
         for user in examiners[organisation.pk]:
             for component in scored:
-                _grant(
+                grant_to(
                     user, admin=admin, component=component, organisation=organisation, counts=counts
                 )
 
 
-def _grant(
+def grant_to(
     user: User,
     *,
     admin: User,
@@ -121,7 +124,8 @@ def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
     }
     examiners = examiners_by_organisation(users)
     _qualify(users, examiners, counts)
-    counts["ratings"] = _rate(past, examiners)
+    counts["ratings"] = _rate(past.filter(session__starts_at__lt=rated_before()), examiners)
+    counts["ratings"] += _rate_first_of_waiting(past.filter(session__starts_at__gte=rated_before()))
     counts["imported results"] = _import_machine_scores(past, examiners)
     for booking in past.filter(status__in=(Booking.Status.NO_SHOW, Booking.Status.REJECTED)):
         coordinator = _coordinator(examiners, booking)
@@ -137,10 +141,7 @@ def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
             counts["released results"] += 1
     counts["corrections"] = _correct(examiners)
     counts["sign-offs"] = _sign_off(users, examiners, past, counts)
-    created = {what: n for what, n in counts.items() if n}
-    if created and stdout is not None:
-        stdout.write("grading: results rated, released, corrected and signed off.")
-    return created
+    return {what: n for what, n in counts.items() if n}
 
 
 def _rate(past: QuerySet[Booking], examiners: dict[int, list[User]]) -> int:
@@ -168,6 +169,33 @@ def _rate(past: QuerySet[Booking], examiners: dict[int, list[User]]) -> int:
         if not Result.objects.filter(booking=booking).exists():
             record_rating(booking, actor=raters[2], scores=_points(rubric.aspects, 0.65))
             ratings += 1
+    return ratings
+
+
+def _rate_first_of_waiting(waiting: QuerySet[Booking]) -> int:
+    """A first rating for a few attempts of each waiting session, by its door examiner.
+
+    Once per demo world: when any waiting attempt has a rating (this seed's, or an
+    examiner's since), nothing is added.
+    """
+    attempts = waiting.filter(
+        status=Booking.Status.CHECKED_IN, component__assessment=Component.Assessment.RATED
+    ).select_related("session__exam_version__rubric", "component")
+    if Rating.objects.filter(booking__in=attempts).exists():
+        return 0
+    ratings = 0
+    by_session: dict[int, list[Booking]] = defaultdict(list)
+    for booking in attempts.order_by("pk"):
+        by_session[booking.session_id].append(booking)
+    for bookings in by_session.values():
+        door = bookings[0].session.assignments.order_by("pk").first()
+        rubric = getattr(bookings[0].session.exam_version, "rubric", None)
+        if door is None or rubric is None:
+            continue
+        for booking in bookings[:FIRST_RATED_WAITING]:
+            if can_rate(door.user, booking):
+                record_rating(booking, actor=door.user, scores=_points(rubric.aspects, 0.7))
+                ratings += 1
     return ratings
 
 
@@ -233,7 +261,7 @@ def _correct(examiners: dict[int, list[User]]) -> int:
     return 1
 
 
-def _signer(candidate: Candidate, examiners: dict[int, list[User]]) -> tuple[User, int] | None:
+def signer_for(candidate: Candidate, examiners: dict[int, list[User]]) -> tuple[User, int] | None:
     """An examiner of the candidate's municipality, else of a provider it contracted."""
     allowed = sorted(sign_off_organisations(candidate).values_list("pk", flat=True))
     allowed.sort(key=lambda pk: pk != candidate.municipality_id)  # the municipality first
@@ -268,7 +296,7 @@ def _sign_off(
     signed = 0
     candidates = {booking.candidate for booking in past.select_related("candidate__route")}
     for candidate in sorted(candidates, key=lambda c: c.pk):
-        found = _signer(candidate, examiners)
+        found = signer_for(candidate, examiners)
         if found is None:
             continue
         signer, organisation_id = found
@@ -283,7 +311,7 @@ def _sign_off(
             component = requirement.component
             if Result.objects.filter(candidate=candidate, component=component).exists():
                 continue
-            _grant(
+            grant_to(
                 signer, admin=admin, component=component, organisation=organisation, counts=counts
             )
             sign_off_component(

@@ -177,8 +177,14 @@ def _past_sessions(users: dict[str, User], monday: datetime.date) -> tuple[int, 
         outcomes = PAST_DOOR_EXTRAS.get(version.code, [])
         seated: list[tuple[Candidate, str]] = [(c, Booking.Status.CHECKED_IN) for c in regulars]
         seated += [(extras.pop(0), outcome) for outcome in outcomes if extras]
-        bookings += _hold_past_session(
-            room, version, starts_at, seated, planner=planner, examiner=examiner, lead=lead
+        bookings += hold_past_session(
+            room,
+            version,
+            starts_at,
+            seated,
+            planner=planner,
+            examiners=[examiner] if examiner else [],
+            lead=lead,
         )
         sessions += 1
     return sessions, bookings
@@ -203,17 +209,20 @@ def _past_candidates(
     )
 
 
-def _hold_past_session(
+def hold_past_session(
     room: Room,
     version: ExamVersion,
     starts_at: datetime.datetime,
     seated: list[tuple[Candidate, str]],
     *,
     planner: User,
-    examiner: User | None,
+    examiners: list[User],
     lead: datetime.datetime,
 ) -> int:
-    """Plan, staff, publish and book at `lead`; open the door now; move to `starts_at`."""
+    """Plan, staff, publish and book at `lead`; open the door now; move to `starts_at`.
+
+    The first of `examiners` keeps the door (the planner when there is none).
+    """
     session = create_session(
         actor=planner,
         centre=room.centre,
@@ -222,10 +231,9 @@ def _hold_past_session(
         starts_at=lead,
         capacity=min(len(seated) + 4, room.capacity),
     )
-    door_keeper = planner
-    if examiner is not None:
+    for examiner in examiners:
         assign_staff(session, actor=planner, user=examiner, role="examiner")
-        door_keeper = examiner
+    door_keeper = examiners[0] if examiners else planner
     publish_session(session, actor=planner)
     booked = []
     for candidate, outcome in seated:
@@ -245,7 +253,12 @@ def _hold_past_session(
     for booking, outcome in booked:
         if outcome == Booking.Status.NO_SHOW:
             mark_no_show(booking, actor=planner)
-    history.move_to_the_past(session, starts_at=starts_at, closes=closes)
+    # Booked 10 to 45 days before the sitting: a spread of real waits around the norm.
+    waits = {
+        booking.pk: datetime.timedelta(days=10 + (index * 7) % 36)
+        for index, (booking, _outcome) in enumerate(booked)
+    }
+    history.move_to_the_past(session, starts_at=starts_at, closes=closes, waits=waits)
     return len(booked)
 
 

@@ -23,13 +23,15 @@ import io
 import time
 from collections import Counter
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from demo import issuing, registry, results, sessions
+from demo import cohorts, issuing, registry, results, sessions, waiting
 from demo.candidates import seed_candidates
 from demo.credentials import Credentials, known_credentials, random_credentials
 from demo.registry import usable_code
@@ -38,7 +40,44 @@ from examens.models import Membership, User
 
 OUTSIDE_DEBUG_FLAG = "--outside-debug"
 # The parts of the world above the registry, in the order of the stack.
-APP_PARTS = (sessions, results, issuing)
+APP_PARTS = (sessions, waiting, results, issuing)
+
+
+def base_url_from(value: str) -> str:
+    """The address the server is started on, as SITE_URL holds it; raises CommandError.
+
+    Only a scheme, a host and a port: certificates' QR codes and the links in mails
+    are this address followed by the product's own paths.
+    """
+    url = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = urlsplit(""), False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise CommandError(
+            f"--base-url {value!r} is not an address such as http://127.0.0.1:8000 "
+            "(http:// or https://, a host, an optional port). Nothing was written."
+        )
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise CommandError(
+            f"--base-url {value!r} names more than a scheme, a host and a port. "
+            "Nothing was written."
+        )
+    return url
+
+
+def mail_place() -> str:
+    """Where the mail this process sends ends up, in words (the file folder under DEBUG)."""
+    backend = settings.EMAIL_BACKEND
+    if backend == "django.core.mail.backends.filebased.EmailBackend":
+        return f"files in {settings.EMAIL_FILE_PATH}"
+    if backend == "django.core.mail.backends.console.EmailBackend":
+        return "printed on this console"
+    if backend == "django.core.mail.backends.locmem.EmailBackend":
+        return "kept in memory"
+    return f"sent by {backend}"
 
 
 def credentials_policy(*, outside_debug: bool) -> Callable[[str], Credentials]:
@@ -74,6 +113,15 @@ class Command(BaseCommand):
             help="How many candidates to seed (default 300). The first N are always the same.",
         )
         parser.add_argument(
+            "--base-url",
+            default="",
+            help=(
+                "The address the server is started on, e.g. http://127.0.0.1:8001 (default: "
+                "the SITE_URL setting). Certificates' QR codes and mail links point there; "
+                "`make run` passes it with HOST and PORT."
+            ),
+        )
+        parser.add_argument(
             "--quiet",
             action="store_true",
             help="Print nothing (no summary, no login table). Under DEBUG only.",
@@ -88,7 +136,12 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, candidates: int, quiet: bool, outside_debug: bool, **options) -> None:
+    def handle(self, *args, base_url: str, **options) -> None:
+        site_url = base_url_from(base_url) if base_url else settings.SITE_URL
+        with override_settings(SITE_URL=site_url):
+            self._seed(**options)
+
+    def _seed(self, *, candidates: int, quiet: bool, outside_debug: bool, **options) -> None:
         credentials_for = credentials_policy(outside_debug=outside_debug)
         if quiet and credentials_for is random_credentials:
             raise CommandError(
@@ -112,6 +165,8 @@ class Command(BaseCommand):
             )
             for part in APP_PARTS:
                 out = io.StringIO() if quiet else self.stdout
+                if part is issuing:  # the old cohorts complete without sittings
+                    created.update(cohorts.seed(users=users, present=candidates))
                 for what, count in part.seed(users=users, stdout=out).items():
                     created[what] += count
         if quiet:
@@ -127,6 +182,8 @@ class Command(BaseCommand):
                     f"Nothing to create: the demo world is complete ({elapsed:.1f}s)."
                 )
             )
+        self.stdout.write(f"QR codes and mail links point to {settings.SITE_URL}/.")
+        self.stdout.write(f"Mail sent by the demo: {mail_place()}.")
         self._print_logins(users, issued, known=settings.DEBUG)
 
     def _print_logins(
