@@ -1,4 +1,5 @@
-"""Only a booking not sat yet blocks another of the same component (decision 0026)."""
+"""Only a booking not sat yet blocks another of the same component (decision 0026);
+invitations by post for candidates without an e-mail address."""
 
 from django.db import migrations, models
 
@@ -15,5 +16,15 @@ class Migration(migrations.Migration):
                 fields=("candidate", "component"),
                 name="booking_one_pending_per_component",
             ),
+        ),
+        migrations.AddField(
+            model_name="booking",
+            name="invitation_by_post_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name="booking",
+            name="letter_sent_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

@@ -50,6 +50,7 @@ def pending_invitations(*, limit: int) -> list[int]:
         Booking.objects.filter(
             status=Booking.Status.BOOKED,
             invitation_sent_at__isnull=True,
+            invitation_by_post_at__isnull=True,
             invitation_failures__lt=MAX_INVITATION_ATTEMPTS,
             session__starts_at__gt=moment,
         )
