@@ -1,5 +1,4 @@
-"""Only a booking not sat yet blocks another of the same component (decision 0026);
-invitations by post for candidates without an e-mail address."""
+"""Only a booking not sat yet blocks another of the same component (decision 0026)."""
 
 from django.db import migrations, models
 
@@ -16,15 +15,5 @@ class Migration(migrations.Migration):
                 fields=("candidate", "component"),
                 name="booking_one_pending_per_component",
             ),
-        ),
-        migrations.AddField(
-            model_name="booking",
-            name="invitation_by_post_at",
-            field=models.DateTimeField(blank=True, editable=False, null=True),
-        ),
-        migrations.AddField(
-            model_name="booking",
-            name="letter_sent_at",
-            field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("examens", "0007_audit_factor_verified_index"),
+        ("examens", "0008_membership_may_export_bsn"),
     ]
 
     operations = [
