@@ -1,6 +1,6 @@
 """The invitation letter for a candidate without an e-mail address: a pure renderer.
 
-One A4 page, Dutch first, then English: the candidate's name and postal address,
+One A4 page in Dutch or in English: the candidate's name and postal address,
 the session's day and time (Europe/Amsterdam, as given), the place, the booking
 reference and what to bring. It is given only what it prints, so a BSN cannot
 reach it. No database, no Django: tested on its own.
@@ -101,11 +101,18 @@ def _section(letter: Letter, *, dutch: bool) -> list[str]:
     ]
 
 
-def render_letter(letter: Letter) -> bytes:
-    """The letter as PDF bytes."""
+LANGUAGES = ("nl", "en")
+
+
+def render_letter(letter: Letter, language: str) -> bytes:
+    """The letter as PDF bytes, in `language` ("nl" or "en"; ValueError otherwise)."""
+    if language not in LANGUAGES:
+        raise ValueError(language)
+    dutch = language == "nl"
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
-    canvas.setTitle(f"Uitnodiging / Invitation {letter.reference}")
+    title = "Uitnodiging" if dutch else "Invitation"
+    canvas.setTitle(f"{title} {letter.reference}")
     _width, height = A4
     x, y = 25 * mm, height - 50 * mm
     canvas.setFont("Helvetica", 11)
@@ -113,17 +120,13 @@ def render_letter(letter: Letter) -> bytes:
         canvas.drawString(x, y, line.strip())
         y -= 5.5 * mm
     y -= 15 * mm
-    for dutch in (True, False):
-        canvas.setFont("Helvetica-Bold", 13)
-        canvas.drawString(
-            x, y, "Uitnodiging voor uw examen" if dutch else "Invitation to your exam"
-        )
-        y -= 8 * mm
-        canvas.setFont("Helvetica", 11)
-        for line in _section(letter, dutch=dutch):
-            canvas.drawString(x, y, line)
-            y -= 5.5 * mm
-        y -= 10 * mm
+    canvas.setFont("Helvetica-Bold", 13)
+    canvas.drawString(x, y, "Uitnodiging voor uw examen" if dutch else "Invitation to your exam")
+    y -= 8 * mm
+    canvas.setFont("Helvetica", 11)
+    for line in _section(letter, dutch=dutch):
+        canvas.drawString(x, y, line)
+        y -= 5.5 * mm
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
