@@ -197,6 +197,10 @@ class Booking(models.Model):
     # The outbox run that claimed the invitation sends it until then (decision 0008).
     invitation_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # No e-mail address: the invitation goes by post (the outbox skips it) and the
+    # planner marks the printed letter sent (scheduling/services/letters.py).
+    invitation_by_post_at = models.DateTimeField(null=True, blank=True, editable=False)
+    letter_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     identity_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

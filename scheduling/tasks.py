@@ -23,6 +23,7 @@ from examens.mail import TRANSIENT_MAIL_ERRORS, render_bilingual
 from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
 from .qr import qr_filename, reference_qr_png
 from .services import close_booking, expire_offer
+from .services.letters import route_invitations_by_post
 from .services.outbox import (
     claim_invitation,
     claim_reminder,
@@ -141,6 +142,8 @@ def send_pending_invitations_task(limit: int = 500) -> int:
     (a refused address, a broken template) is counted against that booking only
     and the run goes on; after MAX_INVITATION_ATTEMPTS the outbox gives up on it
     (its audit trail shows why)."""
+    # A candidate without an e-mail address gets a letter instead (services/letters.py).
+    route_invitations_by_post(actor=JOBS)
     sent = 0
     for booking_id in pending_invitations(limit=limit):
         try:

@@ -66,6 +66,8 @@ EXEMPT = {
     "offer_seat": "internal: runs after the commit of a service that authorised its actor",
     "queue_invitation": "internal: after the commit of book_candidate, which authorised",
     "pending_invitations": "read",
+    "unreachable_by_mail": "read",
+    "letters_due": "read: narrows a queryset the caller already gated",
     "record_api_token_use": "a usage stamp of the token that authenticated the request",
     "feed_token_digest": "pure digest",
     "import_limits": "read: the configured size limits of an import",
@@ -290,6 +292,14 @@ CASES: dict[str, tuple[str, Callable]] = {
         lambda w, a: _sch().reschedule_booking(w.booking, actor=a, to_session=w.session),
     ),
     "mark_no_show": (Role.OFFICER, lambda w, a: _sch().mark_no_show(w.booking, actor=a)),
+    "mark_letter_sent": (
+        Role.EXAMINER,
+        lambda w, a: _letters().mark_letter_sent(w.booking, actor=a),
+    ),
+    "letter_for_booking": (
+        Role.EXAMINER,
+        lambda w, a: _letters().letter_for_booking(w.booking, actor=a),
+    ),
     "check_in_booking": (
         Role.OFFICER,
         lambda w, a: _sch().check_in_booking(w.booking, actor=a, identity_confirmed=True),
@@ -430,6 +440,10 @@ JOB_CASES: dict[str, Callable] = {
         w.booking.pk, actor=a, error="e"
     ),
     "claim_reminder": lambda w, a: _sch().claim_reminder(w.booking, actor=a),
+    "route_invitation_by_post": lambda w, a: _letters().route_invitation_by_post(
+        w.booking.pk, actor=a
+    ),
+    "route_invitations_by_post": lambda w, a: _letters().route_invitations_by_post(actor=a),
     "close_booking": lambda w, a: _sch().close_booking(w.session, actor=a),
     "expire_offer": lambda w, a: _sch().expire_offer(w.entry, actor=a),
     "flag_overdue_results": lambda w, a: _gr().flag_overdue_results(actor=a),
@@ -466,6 +480,10 @@ def _tf():
 
 def _sch():
     return importlib.import_module("scheduling.services")
+
+
+def _letters():
+    return importlib.import_module("scheduling.services.letters")
 
 
 def _gr():

@@ -23,6 +23,8 @@ class Candidate(models.Model):
     family_name = models.CharField(_("family name"), max_length=200)
     date_of_birth = models.DateField(_("date of birth"))
     email = models.EmailField(_("e-mail"), blank=True)
+    # Where a letter goes when there is no e-mail address (street, postcode, place).
+    postal_address = models.TextField(_("postal address"), blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="nl"
     )

@@ -50,6 +50,7 @@ def pending_invitations(*, limit: int) -> list[int]:
         Booking.objects.filter(
             status=Booking.Status.BOOKED,
             invitation_sent_at__isnull=True,
+            invitation_by_post_at__isnull=True,
             invitation_failures__lt=MAX_INVITATION_ATTEMPTS,
             session__starts_at__gt=moment,
         )
@@ -69,7 +70,10 @@ def claim_invitation(
     taken with FOR UPDATE SKIP LOCKED (a row another run is claiming is
     skipped) and only when its invitation is unsent, not given up and not
     leased (or the lease expired). Returns the booking with what the mail
-    needs loaded, or None (nothing to send). Idempotent while the lease
+    needs loaded, or None (nothing to send). A candidate without an e-mail
+    address is not retried for ever: the booking is marked "invitation by
+    post" (`invitation_by_post_at`, audit `scheduling.booking.invitation_by_post`)
+    and the outbox never looks at it again. Idempotent while the lease
     holds. Audit: `scheduling.booking.invitation_claimed`.
     """
     authz.require_job(actor)
@@ -84,12 +88,19 @@ def claim_invitation(
                 pk=booking_id,
                 status=Booking.Status.BOOKED,
                 invitation_sent_at__isnull=True,
+                invitation_by_post_at__isnull=True,
                 invitation_failures__lt=MAX_INVITATION_ATTEMPTS,
             )
             .filter(Q(invitation_lease_until__isnull=True) | Q(invitation_lease_until__lte=moment))
             .first()
         )
-        if booking is None or not booking.candidate.email:
+        if booking is None:
+            return None
+        if not booking.candidate.email:
+            # Nobody to mail: the planner posts a letter instead (services/letters.py).
+            booking.invitation_by_post_at = moment
+            booking.save(update_fields=["invitation_by_post_at"])
+            record_event(actor, "scheduling.booking.invitation_by_post", booking, data={})
             return None
         booking.invitation_lease_until = moment + lease
         booking.save(update_fields=["invitation_lease_until"])

@@ -4,6 +4,7 @@ from .book import session_book, session_book_find
 from .bookings import booking_cancel, booking_detail, booking_no_show, booking_reschedule
 from .door import door
 from .feeds import calendar_feed, feed_create, feed_revoke, feeds
+from .letters import letter_pdf, letter_sent, letters
 from .planning import (
     session_cancel,
     session_create,
@@ -27,6 +28,9 @@ __all__ = [
     "feed_create",
     "feed_revoke",
     "feeds",
+    "letter_pdf",
+    "letter_sent",
+    "letters",
     "offer_accept",
     "session_book",
     "session_book_find",

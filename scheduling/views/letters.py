@@ -1,0 +1,79 @@
+"""Invitations by post (decision 0029): the planner's list of letters to post, each
+letter as a PDF in Dutch or English, and "mark as sent" confirmed on a page of its own.
+
+Tenancy: the list holds only bookings of centres the planner plans; a booking of
+another centre is a 404 (the gate), and the services refuse anyone else (403).
+The PDF is rendered here, after the read, outside any transaction or row lock.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from examens.exceptions import NotPermitted
+from examens.gates import require
+from examens.views.errors import act
+
+from .. import permissions
+from ..exceptions import BookingStateError
+from ..letter_pdf import LANGUAGES, render_letter
+from ..models import Booking
+from ..services.letters import letter_for_booking, letters_due, mark_letter_sent
+
+PER_PAGE = 50
+
+
+def letters_url() -> str:
+    return reverse("scheduling:letters")
+
+
+@require_GET
+def letters(request):
+    """Bookings of the planner's centres whose invitation goes by post, soonest first."""
+    centres = permissions.planner_centres(request.user)
+    require(centres.exists())
+    due = letters_due(Booking.objects.filter(session__centre__in=centres))
+    page = Paginator(due, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "scheduling/letters.html", {"page": page, "languages": LANGUAGES})
+
+
+@require_GET
+def letter_pdf(request, booking_id: int):
+    """The letter of one booking as a PDF, in `?lang=` (nl or en; the candidate's own
+    language by default). A missing postal address is refused with a message."""
+    booking = permissions.booking_for_planner(request.user, booking_id)
+    language = request.GET.get("lang") or booking.candidate.preferred_language
+    if language not in LANGUAGES:
+        language = "nl"
+    try:
+        letter = letter_for_booking(booking, actor=request.user)
+    except NotPermitted:
+        raise
+    except BookingStateError as error:
+        messages.error(request, str(error.message))
+        return redirect(letters_url())
+    response = HttpResponse(render_letter(letter, language), content_type="application/pdf")
+    name = "uitnodiging" if language == "nl" else "invitation"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{booking.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def letter_sent(request, booking_id: int):
+    """Confirm, on a page of its own, that the letter was posted; the POST marks it."""
+    booking = permissions.booking_for_planner(request.user, booking_id)
+    if request.method == "POST":
+        return act(
+            request,
+            lambda: mark_letter_sent(booking, actor=request.user),
+            success=_("The letter is marked as sent."),
+            then=letters_url(),
+        )
+    return render(request, "scheduling/letter_sent.html", {"booking": booking})
