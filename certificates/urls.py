@@ -18,5 +18,6 @@ urlpatterns = [
     path("d/<str:value>", views.candidate_download, name="candidate-download"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/pdf", views.download, name="download"),
+    path("<int:pk>/revoke/", views.revoke, name="revoke"),
     path("<int:pk>/<str:action>", views.change_status, name="change-status"),
 ]

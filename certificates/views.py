@@ -18,10 +18,11 @@ from examens import throttle
 from examens.addresses import client_address
 from examens.gates import gate, require
 from examens.models import Component, Route
-from examens.views.errors import act
+from examens.views.errors import act, submit
 
 from .cache import hit_window
-from .models import REVOKE_REASONS, SUSPEND_REASONS, Certificate
+from .forms import RevokeForm
+from .models import SUSPEND_REASONS, Certificate
 from .pdf import outcome_texts
 from .permissions import can_manage, certificate_for_downloader, certificate_for_manager
 from .selectors import (
@@ -237,13 +238,13 @@ def detail(request, pk: int):
             "link_days": download_link_max_age() // 86400,
             "verify_url": reverse("certificates:verify", args=[certificate.payload]),
             "suspend_reasons": [(code, reason_text(code)) for code in SUSPEND_REASONS],
-            "revoke_reasons": [(code, reason_text(code)) for code in REVOKE_REASONS],
         },
     )
 
 
-# Suspending and revoking take a reason code (shown to verifiers); reinstating does not.
-CODED_ACTIONS = {"suspend": suspend_certificate, "revoke": revoke_certificate}
+# Suspending takes a reason code (shown to verifiers); reinstating does not. Revoking is
+# destructive: it has a confirmation page of its own (`revoke`), not a button here.
+CODED_ACTIONS = {"suspend": suspend_certificate}
 
 
 def reason_text(code: str) -> str:
@@ -271,4 +272,26 @@ def change_status(request, pk: int, action: str):
         call,
         success=_("The status of the certificate was changed."),
         then=reverse("certificates:detail", kwargs={"pk": certificate.pk}),
+    )
+
+
+def revoke(request, pk: int):
+    """Revoking for good, confirmed on a page of its own: GET shows the consequences and
+    the form (and changes nothing), POST revokes through revoke_certificate, which
+    authorises the actor; a missing reason is shown on its field."""
+    certificate = certificate_for_manager(request.user, pk)
+    form = RevokeForm(request.POST or None)
+    return submit(
+        request,
+        form,
+        lambda data: revoke_certificate(
+            certificate,
+            actor=request.user,
+            reason_code=data["reason_code"],
+            reason=data["reason"],
+        ),
+        success=_("The certificate is revoked."),
+        then=reverse("certificates:detail", kwargs={"pk": certificate.pk}),
+        template="certificates/revoke.html",
+        context={"certificate": certificate, "form": form},
     )

@@ -72,6 +72,7 @@ MODEL_BY_ROUTE: dict[str, type[Model]] = {
     "certificates:detail": Certificate,
     "certificates:download": Certificate,
     "certificates:change-status": Certificate,
+    "certificates:revoke": Certificate,
     # The exchange API's progress of one candidate (its serializer is not a model's).
     "api:exchange-progress-detail": Candidate,
 }
