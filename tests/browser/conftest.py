@@ -121,13 +121,13 @@ def new_context(browser, server):
 def screenshot():
     """Save the page as docs/screenshots/<name>.png when SCREENSHOTS is set; else nothing."""
 
-    def take(page, name: str, *, width: int = 1280) -> None:
+    def take(page, name: str, *, width: int = 1280, full_page: bool = True) -> None:
         if not SCREENSHOTS:
             return
         page.set_viewport_size({"width": width, "height": 900})
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOT_DIR / f"{name}.png"
-        page.screenshot(path=str(target), full_page=True)
+        page.screenshot(path=str(target), full_page=full_page)
 
     return take
 

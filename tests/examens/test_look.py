@@ -158,3 +158,20 @@ def test_every_navigation_entry_opens_for_the_user_it_is_shown_to(client, role, 
         assert client.get(url).status_code == 200, url
     national = reverse("monitoring:national")
     assert (national in links) == (agency and role == Role.OFFICER)
+
+
+def test_every_template_table_sits_in_a_named_focusable_region():
+    """axe-core's scrollable-region-focusable: a table that scrolls sideways at 320 px
+    must be reachable by keyboard and named, so each one sits in the region wrapper."""
+    wrapper = re.compile(
+        r'<div class="table-wrap" role="region" tabindex="0" aria-label(?:ledby)?="[^"]+">\s*'
+        r"<table\b"
+    )
+    outside, tables = [], 0
+    for template in ROOT.glob("*/templates/**/*.html"):
+        html = template.read_text()
+        tables += html.count("<table")
+        if html.count("<table") != len(wrapper.findall(html)):
+            outside.append(str(template.relative_to(ROOT)))
+    assert tables > 30  # the walk found the apps' templates
+    assert outside == []
