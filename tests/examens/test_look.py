@@ -146,15 +146,17 @@ def test_the_navigation_shows_only_the_entries_of_ones_roles(client):
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.PLANNER, Role.EXAMINER, Role.ADMIN])
 @pytest.mark.parametrize("agency", [False, True], ids=["municipality", "agency"])
 def test_every_navigation_entry_opens_for_the_user_it_is_shown_to(client, role, agency):
-    """No link in the navigation answers 403: the national view is the agency's, so a
+    """No link in the navigation or on the home page's cards answers 403: the national view is the agency's, so a
     municipality's officer does not see it, while the agency's officer does."""
     organisation = AgencyFactory() if agency else OrganisationFactory()
     member = MembershipFactory(role=role, organisation=organisation)
     login_verified(client, member.user)
-    nav = client.get("/").content.decode().split('class="site-nav"')[1].split("</nav>")[0]
+    home = client.get("/").content.decode()
+    nav = home.split('class="site-nav"')[1].split("</nav>")[0]
     links = re.findall(r'<a href="(/[^"]*)"', nav)
+    cards = "".join(re.findall(r'<section class="card".*?</section>', home, re.S))
     assert links
-    for url in links:
+    for url in links + re.findall(r'<a href="(/[^"]*)"', cards):
         assert client.get(url).status_code == 200, url
     national = reverse("monitoring:national")
     assert (national in links) == (agency and role == Role.OFFICER)
