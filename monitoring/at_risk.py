@@ -46,6 +46,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from examens.models import Candidate, Role, RouteRequirement, User
@@ -211,7 +212,8 @@ def _open_booking() -> Exists:
 
 
 def rule_condition(rule: AtRiskRule, *, today: datetime.date) -> Q | Combinable:
-    """The condition of `rule` on a candidate annotated by `annotate_at_risk`."""
+    """The condition of `rule` on a candidate annotated by grading's `annotate_progress`
+    (so on one annotated by `annotate_at_risk` too)."""
     outstanding = Q(requirements_outstanding__gt=0)
     kind = rule.kind
     n = rule.parameter or 0
@@ -221,11 +223,21 @@ def rule_condition(rule: AtRiskRule, *, today: datetime.date) -> Q | Combinable:
         return outstanding & Q(term_end__lt=today)
     if kind == AtRiskRule.Kind.NO_ATTEMPT:
         since = add_months(today, -n)
-        quiet = Q(last_attempt_on__isnull=True) | Q(last_attempt_on__lt=since)
+        # The expression, not the annotation, so that the overview can use the rule too.
+        quiet = LessThan(Coalesce(_last_attempt_on(), Value(datetime.date.min)), since)
         return outstanding & Q(term_start__lte=since) & quiet & ~_open_booking()
     if kind == AtRiskRule.Kind.FAILED_IN_A_ROW:
         return outstanding & _failed_in_a_row(n)
     raise ValueError(f"unknown at-risk rule kind {kind!r}")
+
+
+def any_rule_q(rules: Iterable[AtRiskRule], *, today: datetime.date) -> Q:
+    """Whether a candidate annotated by `annotate_progress` matches any of `rules` (none:
+    nobody). The one definition of "at risk": the list and the overview both use it."""
+    matches = Q(pk__in=[])
+    for rule in rules:
+        matches |= Q(rule_condition(rule, today=today))
+    return matches
 
 
 def _as_boolean(condition: Q | Combinable) -> Case:

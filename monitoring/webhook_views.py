@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from examens.exceptions import ExamAdminError
-from examens.views.errors import act, attach_error
+from examens.views.errors import act
 from examens.views.fresh import fresh_factor_required
-from examens.views.secret import show_secret_once
+from examens.views.secret import create_then_show_secret, not_an_admin
 
 from .services import (
     delete_webhook_endpoint,
@@ -29,14 +28,10 @@ from .webhook_signing import REPLAY_WINDOW_SECONDS
 DELIVERIES_PER_PAGE = 25
 
 
-def _not_an_admin(request):
-    return render(request, "examens/not_allowed.html", status=403)
-
-
 def webhook_list(request):
     organisations = list(webhook_organisations(request.user))
     if not organisations:
-        return _not_an_admin(request)
+        return not_an_admin(request)
     endpoints = visible_endpoints(request.user).select_related("organisation")
     return render(
         request,
@@ -52,30 +47,25 @@ def webhook_list(request):
 @require_http_methods(["GET", "POST"])
 def webhook_create(request):
     """The secret is shown once, on the answer to the POST: never stored, never again."""
-    organisations = list(webhook_organisations(request.user))
-    if not organisations:
-        return _not_an_admin(request)
-    form = EndpointForm(request.POST or None, organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            endpoint, secret = register_webhook_endpoint(
-                data["organisation"],
-                actor=request.user,
-                name=data["name"],
-                url=data["url"],
-                event_types=data["event_types"],
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            return show_secret_once(
-                request,
-                "monitoring/webhooks/created.html",
-                {"endpoint": endpoint, "secret": secret, "window": REPLAY_WINDOW_SECONDS},
-            )
-    status = 400 if form.errors else 200
-    return render(request, "monitoring/webhooks/form.html", {"form": form}, status=status)
+
+    def create(data):
+        endpoint, secret = register_webhook_endpoint(
+            data["organisation"],
+            actor=request.user,
+            name=data["name"],
+            url=data["url"],
+            event_types=data["event_types"],
+        )
+        return {"endpoint": endpoint, "secret": secret, "window": REPLAY_WINDOW_SECONDS}
+
+    return create_then_show_secret(
+        request,
+        organisations=list(webhook_organisations(request.user)),
+        form_class=EndpointForm,
+        create=create,
+        form_template="monitoring/webhooks/form.html",
+        created_template="monitoring/webhooks/created.html",
+    )
 
 
 def webhook_detail(request, endpoint_id: int):

@@ -15,25 +15,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from examens import permissions
-from examens.exceptions import ExamAdminError
 from examens.forms import ApiTokenForm
 from examens.models import ApiScope
 from examens.services import create_api_token, revoke_api_token
 
-from .errors import act, attach_error, render_form
+from .errors import act
 from .fresh import fresh_factor_required
-from .secret import show_secret_once
+from .secret import create_then_show_secret, not_an_admin
 
 SCOPE_LABELS = dict(ApiScope.choices)
 
 
-def _not_an_admin(request):
-    return render(request, "examens/not_allowed.html", status=403)
-
-
 def token_list(request):
     if not permissions.administered_organisations(request.user).exists():
-        return _not_an_admin(request)
+        return not_an_admin(request)
     tokens = (
         permissions.visible_tokens(request.user)
         .select_related("organisation", "created_by")
@@ -47,32 +42,22 @@ def token_list(request):
 @require_http_methods(["GET", "POST"])
 def token_create(request):
     """The secret is shown once, on the answer to the POST: never stored, never again."""
-    organisations = list(permissions.administered_organisations(request.user))
-    if not organisations:
-        return _not_an_admin(request)
-    form = ApiTokenForm(request.POST or None, organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            token, secret = create_api_token(
-                data["organisation"],
-                actor=request.user,
-                name=data["name"],
-                scopes=data["scopes"],
-            )
-        except ExamAdminError as error:
-            attach_error(form, error)
-        else:
-            return show_secret_once(
-                request,
-                "examens/tokens/created.html",
-                {
-                    "token": token,
-                    "secret": secret,
-                    "scopes": [SCOPE_LABELS.get(s, s) for s in token.scopes],
-                },
-            )
-    return render_form(request, "examens/tokens/form.html", {"form": form}, form=form)
+
+    def create(data):
+        token, secret = create_api_token(
+            data["organisation"], actor=request.user, name=data["name"], scopes=data["scopes"]
+        )
+        scopes = [SCOPE_LABELS.get(s, s) for s in token.scopes]
+        return {"token": token, "secret": secret, "scopes": scopes}
+
+    return create_then_show_secret(
+        request,
+        organisations=list(permissions.administered_organisations(request.user)),
+        form_class=ApiTokenForm,
+        create=create,
+        form_template="examens/tokens/form.html",
+        created_template="examens/tokens/created.html",
+    )
 
 
 @require_http_methods(["GET", "POST"])

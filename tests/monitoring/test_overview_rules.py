@@ -1,17 +1,10 @@
-"""The overview's pure parts: the status rule, month arithmetic and the chart geometry."""
+"""The overview's pure parts: month arithmetic and the chart geometry."""
 
 import datetime
 from decimal import Decimal
 
 from monitoring.overview_chart import LEFT, RIGHT, WIDTH, status_bars
-from monitoring.overview_rules import (
-    AT_RISK,
-    EXPIRED,
-    IN_PROGRESS,
-    add_months,
-    is_at_risk,
-    status_of,
-)
+from monitoring.overview_rules import add_months
 
 TODAY = datetime.date(2026, 8, 31)
 
@@ -19,25 +12,6 @@ TODAY = datetime.date(2026, 8, 31)
 def test_six_months_on_from_the_end_of_august_is_the_end_of_february():
     assert add_months(TODAY, 6) == datetime.date(2027, 2, 28)
     assert add_months(datetime.date(2026, 1, 15), 12) == datetime.date(2027, 1, 15)
-
-
-def test_at_risk_needs_something_outstanding_and_a_term_ending_within_six_months():
-    horizon = add_months(TODAY, 6)
-    assert is_at_risk(term_end=TODAY, outstanding=1, today=TODAY)
-    assert not is_at_risk(term_end=horizon, outstanding=1, today=TODAY)
-    assert not is_at_risk(term_end=TODAY, outstanding=0, today=TODAY)
-    assert not is_at_risk(term_end=TODAY - datetime.timedelta(days=1), outstanding=1, today=TODAY)
-
-
-def test_an_ended_term_is_expired_before_it_is_at_risk():
-    def status(term_end):
-        return status_of(
-            whole_exemption=False, complete=False, outstanding=2, term_end=term_end, today=TODAY
-        )
-
-    assert status(TODAY - datetime.timedelta(days=1)) == EXPIRED
-    assert status(TODAY) == AT_RISK
-    assert status(add_months(TODAY, 7)) == IN_PROGRESS
 
 
 def test_the_bars_are_stacked_in_status_order_and_a_hidden_count_has_no_length():
