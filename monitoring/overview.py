@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, QuerySet, Value, When
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,17 +100,6 @@ def require_national(user: User) -> None:
 # --- counting -----------------------------------------------------------------------------
 
 
-def _status_expression(today: datetime.date) -> Case:
-    return Case(
-        When(whole_exemption=True, then=Value(rules.EXEMPTED)),
-        When(route_complete=True, then=Value(rules.COMPLETED)),
-        When(term_end__lt=today, then=Value(rules.EXPIRED)),
-        When(rules.at_risk_q(today), then=Value(rules.AT_RISK)),
-        default=Value(rules.IN_PROGRESS),
-        output_field=CharField(),
-    )
-
-
 def status_counts(candidates: QuerySet[Candidate], *, by: list[str], today: datetime.date):
     """[(key values..., status, n)] grouped by the expressions named in `by`
     (cohort, regime, route, asylum, municipality). One query."""
@@ -124,7 +113,7 @@ def status_counts(candidates: QuerySet[Candidate], *, by: list[str], today: date
     rows = (
         annotate_progress(candidates.order_by())
         .annotate(**{f"k_{name}": expressions[name] for name in by})
-        .annotate(o_status=_status_expression(today))
+        .annotate(o_status=rules.status_case(today))
         .values(*(f"k_{name}" for name in by), "o_status")
         .annotate(n=Count("pk"))
         .order_by()

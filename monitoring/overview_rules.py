@@ -31,14 +31,14 @@ def at_risk_q(today: datetime.date) -> Q:
 
 def status_case(today: datetime.date) -> Case:
     """The overview status of a candidate annotated by `annotate_progress`; the order is
-    the order of the checks. At risk comes before expired: the at-risk list lists an
-    ended term with something outstanding (rule `term_expired`), so the overview counts
-    it there too; "expired" is an ended term that no active rule flags."""
+    the order of the checks, so the statuses exclude each other. An ended term with
+    something outstanding is "term expired" (the at-risk list shows it under its rule
+    `term_expired`); "at risk" is the rest of what the at-risk rules flag."""
     return Case(
         When(whole_exemption=True, then=Value(EXEMPTED)),
         When(route_complete=True, then=Value(COMPLETED)),
-        When(at_risk_q(today), then=Value(AT_RISK)),
         When(term_end__lt=today, then=Value(EXPIRED)),
+        When(at_risk_q(today), then=Value(AT_RISK)),
         default=Value(IN_PROGRESS),
         output_field=CharField(),
     )
