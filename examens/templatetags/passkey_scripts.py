@@ -1,0 +1,37 @@
+"""django-otp-webauthn's script tags, with the CSP nonce on its configuration block.
+
+The package's own tags render the configuration with `json_script`, which
+cannot carry a nonce; our policy refuses any inline `<script>` without one
+(settings' CSP). The scripts themselves are static files ('self').
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html, json_script
+from django_otp_webauthn.templatetags.otp_webauthn import get_configuration
+
+register = template.Library()
+
+SCRIPTS = {
+    "auth": "django_otp_webauthn/otp_webauthn_auth.js",
+    "register": "django_otp_webauthn/otp_webauthn_register.js",
+}
+
+
+@register.simple_tag(takes_context=True)
+def passkey_scripts(context, ceremony: str):
+    """`{% passkey_scripts "auth" %}` or `"register"`: configuration, catalogue, script."""
+    request = context["request"]
+    # json_script escapes <, > and & inside the JSON, so it cannot close the element.
+    block = json_script(get_configuration(request), "otp_webauthn_config")
+    nonce = getattr(request, "csp_nonce", "")
+    block = block.replace("<script ", format_html('<script nonce="{}" ', nonce), 1)
+    return format_html(
+        '{}<script async defer src="{}"></script><script type="module" src="{}"></script>',
+        block,
+        reverse("otp_webauthn:js-i18n-catalog"),
+        static(SCRIPTS[ceremony]),
+    )
