@@ -140,7 +140,9 @@ def verify_passkey(
             "Passkey refused for user %s from %s (%s)", user.pk, address, type(error).__name__
         )
         if attempt.account_failures == throttle.policy(throttle.SECOND_FACTOR).account_free + 1:
-            enqueue_on_commit("examens.tasks.send_security_email_task", user.pk, EVENT_CODE_FAILURES)
+            enqueue_on_commit(
+                "examens.tasks.send_security_email_task", user.pk, EVENT_CODE_FAILURES
+            )
         raise PasskeyRefused() from error
     throttle.attempt_succeeded(throttle.SECOND_FACTOR, account=account, address=address)
     return passkey

@@ -35,7 +35,6 @@ from .fresh import factor_is_fresh, mark_factor_fresh
 from .known import is_known_device, remember_device
 
 
-
 class FreshFactorNeeded(webauthn_errors.OTPWebAuthnApiError):
     status_code = 403
     default_code = "fresh_factor_required"
@@ -46,7 +45,9 @@ def _error_json(error: ExamAdminError) -> JsonResponse:
     status = getattr(error, "status", 400)
     if isinstance(error, NotPermitted):
         status = 403
-    response = JsonResponse({"detail": message, "error": message, "code": error.code}, status=status)
+    response = JsonResponse(
+        {"detail": message, "error": message, "code": error.code}, status=status
+    )
     if isinstance(error, twofactor.TokenThrottled):
         response["Retry-After"] = str(error.wait_seconds)
     return response
@@ -68,7 +69,9 @@ class _RegistrationRules:
             raise FreshFactorNeeded(detail=str(FreshFactorRequired().message))
 
 
-class BeginRegistration(_OurErrors, _RegistrationRules, webauthn_views.BeginCredentialRegistrationView):
+class BeginRegistration(
+    _OurErrors, _RegistrationRules, webauthn_views.BeginCredentialRegistrationView
+):
     pass
 
 

@@ -52,7 +52,9 @@ class SoftAuthenticator:
                 -3: numbers.y.to_bytes(32, "big"),
             }
         )
-        attested = bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + cose
+        attested = (
+            bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + cose
+        )
         auth_data = self._rp_hash() + bytes([0x45]) + struct.pack(">I", self.sign_count) + attested
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", options["challenge"])

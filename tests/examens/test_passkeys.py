@@ -142,7 +142,8 @@ def test_removing_a_passkey_is_audited(client):
     assert response.status_code == 302
     assert not WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
     event = AuditEvent.objects.get(action="examens.otp.passkey_removed")
-    assert event.actor_id == user.pk and event.object_id == str(passkey.pk)
+    assert event.actor_id == user.pk
+    assert event.object_id == str(passkey.pk)
 
 
 def test_nobody_else_removes_my_passkey(client):
@@ -217,7 +218,8 @@ def test_a_passkey_logs_in_as_second_factor(client):
     assert client.session.session_key != before
     assert FRESH_SESSION_KEY in client.session
     event = AuditEvent.objects.filter(action="examens.otp.verified").latest("pk")
-    assert event.data == {"kind": "passkey"} and event.object_id == str(passkey.pk)
+    assert event.data == {"kind": "passkey"}
+    assert event.object_id == str(passkey.pk)
 
 
 def test_no_passwordless_login(client):
