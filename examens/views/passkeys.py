@@ -17,11 +17,11 @@ import django_otp
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp_webauthn import exceptions as webauthn_errors
 from django_otp_webauthn import views as webauthn_views
 
@@ -59,12 +59,12 @@ class _OurErrors:
     def handle_exception(self, exc):
         if isinstance(exc, ExamAdminError):
             return _error_json(exc)
-        return super().handle_exception(exc)  # type: ignore[misc]
+        return super().handle_exception(exc)
 
 
 class _RegistrationRules:
     def check_can_register(self):
-        request = self.request  # type: ignore[attr-defined]
+        request = self.request
         if not is_verified(request.user) or not factor_is_fresh(request):
             raise FreshFactorNeeded(detail=str(FreshFactorRequired().message))
 
@@ -99,9 +99,9 @@ class CompleteRegistration(
 class _SecondFactorOnly:
     def check_can_authenticate(self):
         # A second factor only, never passwordless: the password step logged the user in.
-        if not self.request.user.is_authenticated:  # type: ignore[attr-defined]
+        if not self.request.user.is_authenticated:
             raise webauthn_errors.NotAuthenticated()
-        super().check_can_authenticate()  # type: ignore[misc]
+        super().check_can_authenticate()
 
 
 class BeginAuthentication(
@@ -159,18 +159,25 @@ def passkey_name_view(request: HttpRequest) -> HttpResponse:
         return confirm_first(request, then)
     form = PasskeyNameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["name"][0])
+        messages.error(request, str(form.errors["name"][0]))
         return redirect(then)
     request.session[PASSKEY_NAME_SESSION_KEY] = form.cleaned_data["name"].strip()
     return redirect(f"{then}#passkeys-heading")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_passkey_view(request: HttpRequest, passkey_id: int) -> HttpResponse:
+    """Remove one of my passkeys: a page of its own asks first (GET), the POST removes.
+
+    Both need a fresh factor; without one the user confirms and comes back here.
+    """
     user = staff_user(request)
     passkey = passkeys.passkey_for_user(user, passkey_id)
+    here = reverse("examens:passkey-remove", args=[passkey.pk])
     if not factor_is_fresh(request):
-        return confirm_first(request, reverse("examens:security"))
+        return confirm_first(request, here)
+    if request.method == "GET":
+        return render(request, "examens/auth/passkey_remove.html", {"passkey": passkey})
     return act(
         request,
         lambda: passkeys.remove_passkey(passkey, actor=user),

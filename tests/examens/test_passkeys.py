@@ -1,17 +1,22 @@
 """Passkeys beside TOTP: enrolment from the security page, removal, login, throttling."""
 
+import datetime
 import json
+from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings as django_settings
+from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp_webauthn.models import WebAuthnCredential
 
 from examens import passkeys
-from examens.exceptions import NotPermitted
+from examens.exceptions import FreshFactorRequired, NotPermitted
 from examens.models import AuditEvent
 from examens.views.fresh import FRESH_SESSION_KEY
 from tests.conftest import login_verified, mark_fresh
@@ -132,18 +137,42 @@ def test_a_forged_registration_writes_nothing(client):
 # --- removal ----------------------------------------------------------------------------
 
 
-def test_removing_a_passkey_is_audited(client):
+def test_removing_a_passkey_asks_on_a_page_of_its_own(client):
+    user = UserFactory()
+    enrol(client, user, name="Werklaptop")
+    passkey = WebAuthnCredential.objects.get(user=user)
+    url = reverse("examens:passkey-remove", args=[passkey.pk])
+
+    security = client.get(SECURITY).content.decode()
+    page = client.get(url)
+
+    assert f'href="{url}"' in security  # a link to the question, not a removing button
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Remove the passkey?" in body
+    assert "Werklaptop" in body
+    assert f'<form method="post" action="{url}">' in body
+    assert WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
+
+
+def test_removing_a_passkey_is_audited_and_mailed(client, django_capture_on_commit_callbacks):
     user = UserFactory()
     enrol(client, user)
     passkey = WebAuthnCredential.objects.get(user=user)
 
-    response = client.post(reverse("examens:passkey-remove", args=[passkey.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("examens:passkey-remove", args=[passkey.pk]))
 
     assert response.status_code == 302
+    assert response["Location"] == SECURITY
     assert not WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
     event = AuditEvent.objects.get(action="examens.otp.passkey_removed")
     assert event.actor_id == user.pk
     assert event.object_id == str(passkey.pk)
+    assert event.data == {"device_name": "Laptop"}
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    assert "passkey was removed" in mail.outbox[0].body
+    assert user.totpdevice_set.filter(confirmed=True).exists()  # the app stays
 
 
 def test_nobody_else_removes_my_passkey(client):
@@ -155,27 +184,49 @@ def test_nobody_else_removes_my_passkey(client):
     client.logout()
     login_verified(client, other)
     mark_fresh(client)
+    url = reverse("examens:passkey-remove", args=[passkey.pk])
 
-    response = client.post(reverse("examens:passkey-remove", args=[passkey.pk]))
+    asked = client.get(url)
+    response = client.post(url)
     with pytest.raises(NotPermitted):
         passkeys.remove_passkey(passkey, actor=other)
 
+    assert asked.status_code == 404
     assert response.status_code == 404
     assert WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
     assert not AuditEvent.objects.filter(action="examens.otp.passkey_removed").exists()
 
 
-def test_removal_needs_a_fresh_factor(client):
+def test_removal_needs_a_fresh_factor_and_comes_back_to_the_question(client):
     user = UserFactory()
     enrol(client, user)
     passkey = WebAuthnCredential.objects.get(user=user)
+    url = reverse("examens:passkey-remove", args=[passkey.pk])
     session = client.session
     session[FRESH_SESSION_KEY] = 0
     session.save()
 
-    response = client.post(reverse("examens:passkey-remove", args=[passkey.pk]))
+    asked = client.get(url)
+    response = client.post(url)
 
-    assert response["Location"].startswith(REVERIFY)
+    for answer in (asked, response):
+        assert answer.status_code == 302
+        assert answer["Location"] == f"{REVERIFY}?{urlencode({'next': url})}"
+    assert WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
+
+
+def test_the_removal_service_needs_a_fresh_factor(client):
+    user = UserFactory()
+    enrol(client, user)
+    passkey = WebAuthnCredential.objects.get(user=user)
+    stale = timezone.now() + datetime.timedelta(seconds=django_settings.OTP_FRESHNESS_SECONDS + 1)
+
+    with (
+        mock.patch("examens.authz.timezone.now", return_value=stale),
+        pytest.raises(FreshFactorRequired),
+    ):
+        passkeys.remove_passkey(passkey, actor=user)
+
     assert WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
 
 
@@ -248,3 +299,113 @@ def test_wrong_passkey_answers_count_like_wrong_codes(client):
     assert throttled.status_code == 429
     assert int(throttled["Retry-After"]) >= 1
     assert DEVICE_ID_SESSION_KEY not in client.session
+
+
+def test_a_wrong_passkey_answer_then_the_right_one_logs_in(client):
+    user = UserFactory()
+    key = enrol(client, user)
+    client.logout()
+    unverified_login(client, user)
+
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    options = post_json(client, AUTH_BEGIN).json()
+    wrong = post_json(client, AUTH_COMPLETE, key.authenticate(options, key=stranger))
+    options = post_json(client, AUTH_BEGIN).json()
+    right = post_json(client, AUTH_COMPLETE, key.authenticate(options))
+
+    assert wrong.status_code == 400
+    assert wrong.json()["code"] == "passkey_refused"
+    assert right.status_code == 200, right.content
+    assert DEVICE_ID_SESSION_KEY in client.session
+
+
+def test_another_users_passkey_does_not_log_me_in(client):
+    owner, other = UserFactory(), UserFactory()
+    key = enrol(client, owner)
+    client.logout()
+    add_totp_device(other)
+    unverified_login(client, other)
+
+    options = post_json(client, AUTH_BEGIN).json()
+    response = post_json(client, AUTH_COMPLETE, key.authenticate(options))
+
+    assert response.status_code == 400
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    assert not AuditEvent.objects.filter(action="examens.otp.verified", actor=other).exists()
+
+
+def test_the_confirmation_page_sends_the_passkey_back_to_its_own_next(client):
+    user = UserFactory()
+    enrol(client, user)
+
+    page = client.get(f"{REVERIFY}?next=/candidates/").content.decode()
+
+    config = json.loads(page.split('id="otp_webauthn_config"', 1)[1].split(">", 1)[1].split("<")[0])
+    # base.html's language switch has an input named next too (the current page).
+    assert config["nextFieldSelector"] == "#otp-next"
+    assert page.count('id="otp-next"') == 1
+    assert '<input type="hidden" name="next" value="/candidates/" id="otp-next">' in page
+    assert 'nonce="' in page.split('id="otp_webauthn_config"', 1)[0].rsplit("<script", 1)[1]
+
+
+def test_a_passkey_confirms_afresh_and_counts_as_a_fresh_factor(client):
+    user = UserFactory()
+    key = enrol(client, user)
+    passkey = WebAuthnCredential.objects.get(user=user)
+    session = client.session
+    del session[FRESH_SESSION_KEY]
+    session.save()
+    device_before = client.session[DEVICE_ID_SESSION_KEY]
+    key_before = client.session.session_key
+
+    options = post_json(client, AUTH_BEGIN).json()
+    response = post_json(client, f"{AUTH_COMPLETE}?next=/candidates/", key.authenticate(options))
+
+    assert response.status_code == 200, response.content
+    assert response.json()["redirect_url"] == "/candidates/"
+    assert FRESH_SESSION_KEY in client.session
+    # Still the session and the device of the login: re-verification logs nobody in anew.
+    assert client.session.session_key == key_before
+    assert client.session[DEVICE_ID_SESSION_KEY] == device_before
+    event = AuditEvent.objects.filter(action="examens.otp.verified").latest("pk")
+    assert (event.actor_id, event.object_id, event.data) == (
+        user.pk,
+        str(passkey.pk),
+        {"kind": "passkey"},
+    )
+    removed = client.post(reverse("examens:passkey-remove", args=[passkey.pk]))
+    assert removed["Location"] == SECURITY  # the page's fresh check and the service's both pass
+    assert not WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
+
+
+def test_re_verification_with_a_passkey_backs_off_only_after_repeated_failures(
+    client, throttle_clock
+):
+    user = UserFactory()
+    key = enrol(client, user)
+    session = client.session
+    del session[FRESH_SESSION_KEY]
+    session.save()
+    free = django_settings.LOGIN_THROTTLE["code"]["pair_free"]
+    stranger = ec.generate_private_key(ec.SECP256R1())
+
+    answers = []
+    for _ in range(free):
+        options = post_json(client, AUTH_BEGIN).json()
+        answers.append(post_json(client, AUTH_COMPLETE, key.authenticate(options, key=stranger)))
+    options = post_json(client, AUTH_BEGIN).json()
+    admitted = post_json(client, AUTH_COMPLETE, key.authenticate(options))
+    assert [a.status_code for a in answers] == [400] * free
+    assert admitted.status_code == 200, admitted.content  # typos within the allowance cost nothing
+
+    for _ in range(free + 1):
+        options = post_json(client, AUTH_BEGIN).json()
+        post_json(client, AUTH_COMPLETE, key.authenticate(options, key=stranger))
+    options = post_json(client, AUTH_BEGIN).json()
+    held = post_json(client, AUTH_COMPLETE, key.authenticate(options))
+    throttle_clock.advance(int(held["Retry-After"]))
+    options = post_json(client, AUTH_BEGIN).json()
+    later = post_json(client, AUTH_COMPLETE, key.authenticate(options))
+
+    assert held.status_code == 429
+    assert later.status_code == 200, later.content
