@@ -10,6 +10,7 @@ each part to its service. DJANGO_PROFILE=production hardens everything for
 import time
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from botocore.config import Config
 from csp.constants import NONCE, NONE, SELF
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "csp",
     "rest_framework",
     "drf_spectacular",
@@ -190,7 +192,32 @@ PUBLIC_URL_NAMES = {
     "certificates:candidate-download",
 }
 # Reachable with a password but before the second factor is verified.
-PRE_OTP_URL_NAMES = {"examens:otp-verify", "examens:otp-enrol", "examens:otp-backup-codes"}
+PRE_OTP_URL_NAMES = {
+    "examens:otp-verify",
+    "examens:otp-enrol",
+    "examens:otp-backup-codes",
+    # A passkey as the second step of the login (examens.views.passkeys).
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "otp_webauthn:js-i18n-catalog",
+}
+
+# --- Passkeys (django-otp-webauthn, decision 0023) -----------------------------------
+# A passkey is a second factor beside the authenticator app, never passwordless.
+# The relying party ID is the host the product is served on (SITE_URL's), and the
+# origins the browser may sign for are SITE_URL's; a browser refuses an IP address as
+# RP ID, so where SITE_URL names one (the embedded default, 127.0.0.1) passkeys work
+# on http://localhost:<the same port>. Changing the RP ID later orphans every passkey.
+_SITE = urlsplit(SITE_URL)
+_SITE_HOST = _SITE.hostname or "localhost"
+_SITE_IS_IP = _SITE_HOST.replace(".", "").isdigit() or ":" in _SITE_HOST
+_PASSKEY_HOST = "localhost" if _SITE_IS_IP else _SITE_HOST
+_PASSKEY_ORIGIN = f"{_SITE.scheme}://{_PASSKEY_HOST}" + (f":{_SITE.port}" if _SITE.port else "")
+OTP_WEBAUTHN_RP_ID = env_str("OTP_WEBAUTHN_RP_ID", _PASSKEY_HOST)
+OTP_WEBAUTHN_RP_NAME = env_str("OTP_WEBAUTHN_RP_NAME", "Examenbeheer inburgering")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("OTP_WEBAUTHN_ALLOWED_ORIGINS", [_PASSKEY_ORIGIN])
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "examens.auth"
 
 # --- Audit -----------------------------------------------------------------------
 # On PostgreSQL each database connection claims a hash chain of its own (decision

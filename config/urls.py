@@ -10,6 +10,8 @@ admin.site.__class__ = secure_admin_site
 
 urlpatterns = [
     path("", include("examens.urls")),
+    # Passkey ceremonies (JSON, called by django-otp-webauthn's script), our views.
+    path("account/passkeys/webauthn/", include("examens.passkey_urls")),
     path("planning/", include("scheduling.urls")),
     path("beoordeling/", include("grading.urls")),
     path("c/", include("certificates.urls")),

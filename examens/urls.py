@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, staff, tokens
+from .views import auth, passkeys, staff, tokens
 
 app_name = "examens"
 
@@ -22,6 +22,12 @@ urlpatterns = [
     path("tokens/", tokens.token_list, name="token-list"),
     path("tokens/new/", tokens.token_create, name="token-create"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token-revoke"),
+    path("account/security/passkeys/name/", passkeys.passkey_name_view, name="passkey-name"),
+    path(
+        "account/security/passkeys/<int:passkey_id>/remove/",
+        passkeys.remove_passkey_view,
+        name="passkey-remove",
+    ),
     path("candidates/", staff.candidate_list, name="candidate-list"),
     path("candidates/find/", staff.candidate_find, name="candidate-find"),
     path("candidates/<int:candidate_id>/", staff.candidate_detail, name="candidate-detail"),

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
-from .. import twofactor
+from .. import passkeys, twofactor
 from ..addresses import client_address
 from ..forms_auth import EnrolForm, LoginForm, VerifyForm
 from ..login import InvalidCredentials, LoginThrottled, authenticate_password
@@ -38,6 +38,7 @@ from .fresh import factor_is_fresh, mark_factor_fresh
 from .known import is_known_device, remember_device
 
 BACKUP_CODES_SESSION_KEY = "examens_backup_codes"
+PASSKEY_NAME_SESSION_KEY = "examens_passkey_name"  # the name for the passkey being added
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def _complete_login(request: HttpRequest, device, response: HttpResponse) -> Htt
     return response
 
 
-def _confirm_first(request: HttpRequest, then: str) -> HttpResponse:
+def confirm_first(request: HttpRequest, then: str) -> HttpResponse:
     """Changing second factors needs a code entered in the last few minutes."""
     messages.info(request, _("Confirm with a current code first, then try again."))
     return redirect(f"{reverse('examens:reverify')}?{urlencode({'next': then})}")
@@ -197,7 +198,11 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return _render_refusable(
         request,
         "examens/auth/verify.html",
-        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
+        {
+            "form": form,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "has_passkey": passkeys.has_passkey(user),
+        },
         status,
         error,
     )
@@ -218,7 +223,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     if not is_verified(user) and twofactor.has_confirmed_totp(user):
         return redirect(_with_next("examens:otp-verify", request))
     if is_verified(user) and not factor_is_fresh(request):
-        return _confirm_first(request, reverse("examens:otp-enrol"))
+        return confirm_first(request, reverse("examens:otp-enrol"))
     if request.method == "POST" and request.POST.get("action") == "start":
         twofactor.start_totp_enrolment(user, actor=user)
         return redirect(_with_next("examens:otp-enrol", request))
@@ -298,7 +303,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     if request.method == "POST":
         if not factor_is_fresh(request):
-            return _confirm_first(request, reverse("examens:security"))
+            return confirm_first(request, reverse("examens:security"))
         if request.POST.get("action") == "regenerate-backup-codes":
             codes = twofactor.regenerate_backup_codes(user, actor=user)
             request.session[BACKUP_CODES_SESSION_KEY] = codes
@@ -310,6 +315,9 @@ def security_view(request: HttpRequest) -> HttpResponse:
         "examens/auth/security.html",
         {
             "devices": devices,
+            "passkeys": passkeys.passkeys_for_user(user),
+            "fresh": factor_is_fresh(request),
+            "passkey_name": request.session.get(PASSKEY_NAME_SESSION_KEY, ""),
             "can_remove": len(devices) > 1,
             "backup_remaining": twofactor.backup_codes_remaining(user),
         },
@@ -321,7 +329,7 @@ def remove_device_view(request: HttpRequest, device_id: int) -> HttpResponse:
     user = staff_user(request)
     device = twofactor.totp_device_for_user(user, device_id)
     if not factor_is_fresh(request):
-        return _confirm_first(request, reverse("examens:security"))
+        return confirm_first(request, reverse("examens:security"))
     return act(
         request,
         lambda: twofactor.remove_device(device, actor=user),
@@ -339,9 +347,10 @@ def reverify_view(request: HttpRequest) -> HttpResponse:
     status = 200
     error = None
     target = _safe_next(request)
+    user = staff_user(request)
     if request.method == "POST" and form.is_valid():
         try:
-            _check_code(request, staff_user(request), form.cleaned_data["token"])
+            _check_code(request, user, form.cleaned_data["token"])
         except twofactor.TwoFactorError as refused:
             error = refused
             status = _refused_code(form, refused)
@@ -349,5 +358,9 @@ def reverify_view(request: HttpRequest) -> HttpResponse:
             mark_factor_fresh(request)
             return redirect(target)
     return _render_refusable(
-        request, "examens/auth/reverify.html", {"form": form, "next": target}, status, error
+        request,
+        "examens/auth/reverify.html",
+        {"form": form, "next": target, "has_passkey": passkeys.has_passkey(user)},
+        status,
+        error,
     )
