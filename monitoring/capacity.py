@@ -289,7 +289,11 @@ def expected_groups(
     entry or an offer for the component (the booking is in seats taken, the entry in
     the waiting list). Grouped in the database: one statement.
     """
-    sat = Component.objects.exclude(assessment=Component.Assessment.SIGN_OFF).values("pk")
+    sat = list(
+        Component.objects.exclude(assessment=Component.Assessment.SIGN_OFF).values_list(
+            "pk", flat=True
+        )
+    )
     rows = outstanding_requirements(Candidate.objects.all()).filter(component_id__in=sat)
     rows = rows.exclude(
         Exists(
