@@ -245,7 +245,7 @@ def outstanding_requirements(
     """
     rows = _requirement_rows(candidates)
     if not include_optional:
-        rows = rows.filter(optional=False)
+        rows = rows.filter(optional=False)  # type: ignore[misc]  # the annotation above
     expr = _requirement_expressions(
         candidate=OuterRef("pk"),
         component=OuterRef("component_id"),
