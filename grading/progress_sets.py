@@ -169,6 +169,34 @@ def _status_case() -> Case:
     )
 
 
+def _requirement_rows(candidates: QuerySet[Candidate]) -> QuerySet[Candidate]:
+    """Each candidate joined to the requirements of its route: one row per pair."""
+    return candidates.annotate(
+        candidate_id=F("pk"),
+        requirement_id=F("route__requirements__pk"),
+        component_id=F("route__requirements__component_id"),
+        component_code=F("route__requirements__component__code"),
+        required_level=F("route__requirements__level"),
+        optional=F("route__requirements__optional"),
+    ).filter(requirement_id__isnull=False)
+
+
+ROW_FIELDS = (
+    "candidate_id",
+    "requirement_id",
+    "component_id",
+    "component_code",
+    "required_level",
+    "level",
+    "optional",
+    "status",
+    "attempts_used",
+    "term_start",
+    "term_end",
+    "municipality_id",
+)
+
+
 def progress_rows(candidates: QuerySet[Candidate]) -> QuerySet:
     """One row per (candidate, requirement of the candidate's route), with its status.
 
@@ -177,14 +205,7 @@ def progress_rows(candidates: QuerySet[Candidate]) -> QuerySet:
     optional, status (passed | exempted | stepped_down_passed | outstanding),
     attempts_used, term_start, term_end, municipality_id. Read-only, one query.
     """
-    rows = candidates.annotate(
-        candidate_id=F("pk"),
-        requirement_id=F("route__requirements__pk"),
-        component_id=F("route__requirements__component_id"),
-        component_code=F("route__requirements__component__code"),
-        required_level=F("route__requirements__level"),
-        optional=F("route__requirements__optional"),
-    ).filter(requirement_id__isnull=False)
+    rows = _requirement_rows(candidates)
     expr = _requirement_expressions(
         candidate=OuterRef("pk"),
         component=OuterRef("component_id"),
@@ -202,20 +223,7 @@ def progress_rows(candidates: QuerySet[Candidate]) -> QuerySet:
     )
     rows = rows.annotate(first_pass_rank=expr["first_pass_rank"])
     rows = rows.annotate(status=_status_case())
-    return rows.values(
-        "candidate_id",
-        "requirement_id",
-        "component_id",
-        "component_code",
-        "required_level",
-        "level",
-        "optional",
-        "status",
-        "attempts_used",
-        "term_start",
-        "term_end",
-        "municipality_id",
-    ).order_by("candidate_id", "component_code")
+    return rows.values(*ROW_FIELDS).order_by("candidate_id", "component_code")
 
 
 def outstanding_requirements(
@@ -223,13 +231,70 @@ def outstanding_requirements(
 ) -> QuerySet:
     """The (candidate, requirement) rows still outstanding, optional ones left out by default.
 
+    Same rows as `progress_rows(...).filter(status="outstanding")` (the property test
+    holds them equal), stated so that the database can answer it for every candidate
+    at once (decision 0018): "outstanding" is "not exempted and no passing result at
+    the level required", each a top-level NOT EXISTS that PostgreSQL runs as a hash
+    anti-join, instead of filtering on the status CASE, whose scalar subqueries run
+    once per row and nest the step-down lookup inside the result lookup. The step-down
+    lookup itself only runs for candidates in the (hashed) set of those with an
+    active step-down; everyone else's level is the route's.
+
     Same row shape as `progress_rows` (candidate_id, component_id, level,
     term_end, attempts_used, ...). Read-only, one query.
     """
-    rows = progress_rows(candidates).filter(status=STATUS_OUTSTANDING)
+    rows = _requirement_rows(candidates)
     if not include_optional:
-        rows = rows.filter(optional=False)
-    return rows
+        rows = rows.filter(optional=False)  # type: ignore[misc]  # the annotation above
+    expr = _requirement_expressions(
+        candidate=OuterRef("pk"),
+        component=OuterRef("component_id"),
+        requirement_level="required_level",
+        effective_rank="effective_rank",
+    )
+    stepped_down = Q(
+        pk__in=Decision.objects.filter(
+            kind=Decision.Kind.STEP_DOWN, withdrawn_at__isnull=True
+        ).values("candidate_id")
+    )
+    level = Coalesce(expr["step_down_level"], F("required_level"), output_field=CharField())
+    rows = rows.annotate(
+        level=Case(
+            When(stepped_down, then=level), default=F("required_level"), output_field=CharField()
+        ),
+        effective_rank=Case(
+            When(
+                stepped_down,
+                then=Coalesce(expr["step_down_rank"], expr["requirement_rank"]),
+            ),
+            default=expr["requirement_rank"],
+            output_field=IntegerField(),
+        ),
+    )
+    exempted = Decision.objects.filter(
+        candidate=OuterRef("pk"), kind=Decision.Kind.EXEMPTION, withdrawn_at__isnull=True
+    )
+    passed = (
+        Result.objects.filter(
+            candidate=OuterRef("pk"),
+            component=OuterRef("component_id"),
+            is_current=True,
+            status=Result.Status.RELEASED,
+            outcome__in=Result.PASSING_OUTCOMES,
+        )
+        .annotate(rank=_rank_of("level"))
+        .filter(rank__gte=OuterRef("effective_rank"))
+    )
+    rows = (
+        rows.exclude(Exists(exempted.filter(component__isnull=True)))
+        .exclude(Exists(exempted.filter(component=OuterRef("component_id"))))
+        .exclude(Exists(passed))
+    )
+    rows = rows.annotate(
+        status=Value(STATUS_OUTSTANDING, output_field=CharField()),
+        attempts_used=expr["attempts"],
+    )
+    return rows.values(*ROW_FIELDS).order_by("candidate_id", "component_code")
 
 
 def _requirement_status_subquery() -> QuerySet:

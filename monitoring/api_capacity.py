@@ -19,6 +19,7 @@ from examens.api_input import BoundedLimitOffsetPagination, PlainIntegerField, r
 from examens.models import Level
 
 from . import capacity as selectors
+from . import capacity_waits
 from .capacity_access import may_see_capacity
 
 SCOPE = "capacity:read"
@@ -149,4 +150,4 @@ class CapacityWaitView(_CapacityAccess):
             level=data.get("level", ""),
             region=data.get("region", "").strip(),
         )
-        return selectors.median_waits(query)
+        return capacity_waits.median_waits(query)

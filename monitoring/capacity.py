@@ -35,18 +35,14 @@ from fractions import Fraction
 from django.conf import settings
 from django.db.models import (
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     Min,
     OuterRef,
     Q,
-    QuerySet,
     Sum,
-    Window,
 )
-from django.db.models.functions import RowNumber, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from examens.models import Candidate, Component
@@ -156,22 +152,6 @@ class CapacityRow:
 
 
 @dataclass
-class CentreWait:
-    """The median real wait, booking to sitting, at one centre."""
-
-    centre_id: int
-    centre: str
-    city: str
-    sittings: int
-    median_days: Decimal
-    norm_days: int
-
-    @property
-    def over_norm(self) -> bool:
-        return self.median_days > self.norm_days
-
-
-@dataclass
 class Capacity:
     query: CapacityQuery
     first_monday: datetime.date
@@ -205,7 +185,7 @@ def norm_days() -> int:
 # --- the selectors -------------------------------------------------------------------
 
 
-def _in_region(region: str, *, city: str, organisation: str) -> Q:
+def in_region(region: str, *, city: str, organisation: str) -> Q:
     """The availability API's region: the centre's city or its organisation's name."""
     return Q(**{f"{city}__iexact": region}) | Q(**{f"{organisation}__iexact": region})
 
@@ -229,7 +209,7 @@ def seats_by_week(
         sessions = sessions.filter(level=query.level)
     if query.region:
         sessions = sessions.filter(
-            _in_region(query.region, city="centre__city", organisation="centre__organisation__name")
+            in_region(query.region, city="centre__city", organisation="centre__organisation__name")
         )
     rows = (
         sessions.annotate(week=TruncWeek("starts_at", tzinfo=timezone.get_current_timezone()))
@@ -252,7 +232,7 @@ def waiting_by_key(query: CapacityQuery) -> dict[Key, int]:
         entries = entries.filter(level=query.level)
     if query.region:
         entries = entries.filter(
-            _in_region(query.region, city="centre__city", organisation="centre__organisation__name")
+            in_region(query.region, city="centre__city", organisation="centre__organisation__name")
         )
     rows = (
         entries.values_list("component__code", "level", "centre__city")
@@ -289,7 +269,11 @@ def expected_groups(
     entry or an offer for the component (the booking is in seats taken, the entry in
     the waiting list). Grouped in the database: one statement.
     """
-    sat = Component.objects.exclude(assessment=Component.Assessment.SIGN_OFF).values("pk")
+    sat = list(
+        Component.objects.exclude(assessment=Component.Assessment.SIGN_OFF).values_list(
+            "pk", flat=True
+        )
+    )
     rows = outstanding_requirements(Candidate.objects.all()).filter(component_id__in=sat)
     rows = rows.exclude(
         Exists(
@@ -352,79 +336,6 @@ def capacity(query: CapacityQuery, *, now: datetime.datetime | None = None) -> C
             CapacityRow(*key, weeks=weeks, first_free=FirstFreeSeat(first_free.get(key), norm, now))
         )
     return result
-
-
-# --- the real wait ---------------------------------------------------------------------
-
-
-def sittings(query: CapacityQuery, now: datetime.datetime) -> QuerySet[Booking]:
-    """Bookings that were sat (checked in) in the look-back window, filtered like the view."""
-    since = now - datetime.timedelta(days=settings.CAPACITY_WAIT_LOOKBACK_DAYS)
-    bookings = Booking.objects.filter(
-        status=Booking.Status.CHECKED_IN,
-        session__starts_at__gte=since,
-        session__starts_at__lt=now,
-    )
-    if query.component:
-        bookings = bookings.filter(component__code=query.component)
-    if query.level:
-        bookings = bookings.filter(level=query.level)
-    if query.region:
-        bookings = bookings.filter(
-            _in_region(
-                query.region,
-                city="session__centre__city",
-                organisation="session__centre__organisation__name",
-            )
-        )
-    return bookings
-
-
-def median_waits(query: CapacityQuery, *, now: datetime.datetime | None = None) -> list[CentreWait]:
-    """The median real wait (booking made to session start) per centre, over the sittings
-    of the last CAPACITY_WAIT_LOOKBACK_DAYS.
-
-    One statement on both databases, in the ORM: each centre's sittings are numbered
-    in order of their wait (a window function), and only the middle one or two are
-    read (`(n + 1) / 2 <= row <= (n + 2) / 2`, integer division); the median is their
-    mean. PostgreSQL's percentile_cont would do the same, but SQLite has none.
-    """
-    now = now or timezone.now()
-    centre = F("session__centre_id")
-    wait = ExpressionWrapper(
-        F("session__starts_at") - F("created_at"), output_field=DurationField()
-    )
-    rows = (
-        sittings(query, now)
-        .annotate(
-            wait=wait,
-            position=Window(
-                RowNumber(), partition_by=[centre], order_by=[wait.asc(), F("pk").asc()]
-            ),
-            count=Window(Count("pk"), partition_by=[centre]),
-        )
-        .filter(position__gte=(F("count") + 1) / 2, position__lte=(F("count") + 2) / 2)
-        .values_list(
-            "session__centre_id",
-            "session__centre__name",
-            "session__centre__city",
-            "count",
-            "wait",
-        )
-        .order_by("session__centre__name", "session__centre_id")
-    )
-    middles: dict[int, list] = {}
-    for centre_id, name, city, count, duration in rows:
-        middles.setdefault(centre_id, [name, city, count, []])[3].append(duration)
-    norm = norm_days()
-    waits = []
-    for centre_id, (name, city, count, durations) in middles.items():
-        microseconds = sum(d // datetime.timedelta(microseconds=1) for d in durations)
-        days = (Decimal(microseconds) / Decimal(len(durations) * 86_400_000_000)).quantize(
-            ONE_PLACE, rounding=ROUND_HALF_UP
-        )
-        waits.append(CentreWait(centre_id, name, city, count, days, norm))
-    return waits
 
 
 def _as_date(value: datetime.datetime | datetime.date) -> datetime.date:

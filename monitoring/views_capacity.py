@@ -14,6 +14,7 @@ from examens.gates import require
 from examens.models import Component, Level
 
 from . import capacity as selectors
+from . import capacity_waits
 from .capacity_access import may_see_capacity
 from .capacity_chart import chart
 
@@ -103,7 +104,7 @@ def capacity(request):
         weeks_over=sum(week.over_capacity for week in totals),
         rows_over_norm=sum(row.first_free.over_norm for row in result.rows),
         chart=_chart_of(result),
-        waits=selectors.median_waits(query),
+        waits=capacity_waits.median_waits(query),
         lookback_days=settings.CAPACITY_WAIT_LOOKBACK_DAYS,
     )
     return render(request, "monitoring/capacity.html", context)

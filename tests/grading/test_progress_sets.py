@@ -139,7 +139,8 @@ def test_bulk_progress_equals_candidate_progress_for_every_candidate(specs):
         rows = list(progress_rows(candidates))
         annotated = {c.pk: c for c in annotate_progress(candidates)}
         outstanding = {
-            (r["candidate_id"], r["component_code"]) for r in outstanding_requirements(candidates)
+            (r["candidate_id"], r["component_code"], r["level"], r["attempts_used"])
+            for r in outstanding_requirements(candidates)
         }
         for person in made:
             progress = candidate_progress(person)
@@ -158,8 +159,8 @@ def test_bulk_progress_equals_candidate_progress_for_every_candidate(specs):
             assert annotated[person.pk].requirements_outstanding == sum(
                 1 for i in progress.items if i.status == STATUS_OUTSTANDING and not i.optional
             )
-            assert {code for pk, code in outstanding if pk == person.pk} == {
-                i.component_code
+            assert {row[1:] for row in outstanding if row[0] == person.pk} == {
+                (i.component_code, i.level, i.attempts_used)
                 for i in progress.items
                 if i.status == STATUS_OUTSTANDING and not i.optional
             }

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from examens.models import Decision
-from monitoring.capacity import CapacityQuery, capacity, median_waits
+from monitoring.capacity import CapacityQuery, capacity
+from monitoring.capacity_waits import median_waits
 from scheduling.models import Booking, ExamSession, WaitingListEntry
 from tests.examens.factories import (
     CandidateFactory,
