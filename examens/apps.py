@@ -8,7 +8,7 @@ class ExamensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401
+        from . import checks, passkeys, signals  # noqa: F401  (passkeys: its pyasn1 handler)
         from .models import Role
         from .navigation import NavEntry, register
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+import pyasn1.debug  # noqa: F401  # its import adds a handler, taken off below
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,19 @@ from .models import User
 from .twofactor import EVENT_CODE_FAILURES, DeviceNotFound, InvalidToken, TokenThrottled
 
 logger = logging.getLogger("examens.auth")
+
+
+def _detach_pyasn1_handler() -> None:
+    """pyasn1 (which webauthn imports) adds an unmasked StreamHandler of its own to the
+    `pyasn1` logger at import. Take it off, so its records, if any, reach the masking
+    handlers of LOGGING like every other logger's."""
+    pyasn1_logger = logging.getLogger("pyasn1")
+    for handler in list(pyasn1_logger.handlers):
+        pyasn1_logger.removeHandler(handler)
+    pyasn1_logger.setLevel(logging.NOTSET)
+
+
+_detach_pyasn1_handler()
 
 DEFAULT_PASSKEY_NAME = "Passkey"
 NAME_MAX_LENGTH = 64

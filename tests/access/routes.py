@@ -23,6 +23,7 @@ from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from certificates.models import Certificate, SigningKey
 from certificates.views import CODED_ACTIONS
@@ -66,6 +67,7 @@ MODEL_BY_PARAM: dict[str, type[Model]] = {
     "qualification_id": ExaminerQualification,
     "endpoint_id": WebhookEndpoint,
     "token_id": ApiToken,
+    "passkey_id": WebAuthnCredential,
 }
 # Function views that name their object `pk`.
 MODEL_BY_ROUTE: dict[str, type[Model]] = {

@@ -11,6 +11,7 @@ import hashlib
 
 from django.apps import apps
 from django.contrib.sessions.models import Session
+from django_otp_webauthn.models import WebAuthnUserHandle
 
 from examens.models import ApiToken, AuditEvent, User
 
@@ -21,6 +22,11 @@ IGNORED_COLUMNS = {
     (User, "last_login"),
 }
 
+# Rows a request writes for the requesting user alone, holding no domain state: the
+# session, and the random WebAuthn user handle that beginning a passkey ceremony creates
+# once per user (django-otp-webauthn), which names nobody else's object.
+UNTRACKED_MODELS = (Session, WebAuthnUserHandle)
+
 Snapshot = dict[str, tuple[int, str]]
 
 
@@ -28,7 +34,7 @@ def snapshot() -> Snapshot:
     tables: Snapshot = {}
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
-        if model is Session or meta.proxy or not meta.managed:
+        if model in UNTRACKED_MODELS or meta.proxy or not meta.managed:
             continue
         columns = [
             f.attname for f in meta.concrete_fields if (model, f.attname) not in IGNORED_COLUMNS

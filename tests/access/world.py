@@ -29,6 +29,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from certificates.models import Certificate
 from certificates.services import issue_certificate
@@ -166,6 +167,10 @@ def build_home() -> Home:
         home.add(f"{role} membership", Membership.objects.filter(user=user).first())
         home.add(f"{role} authenticator", TOTPDevice.objects.get(user=user))
     home.add("backup codes", StaticDevice.objects.create(user=staff[Role.ADMIN], name="backup"))
+    passkey = WebAuthnCredential.objects.create(
+        user=staff[Role.ADMIN], name="alfa passkey", credential_id=b"alfa-passkey", public_key=b"-"
+    )
+    home.add("admin passkey", passkey)
     _sessions(home)
     _grading(home)
     _certificate(home)

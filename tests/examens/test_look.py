@@ -146,8 +146,9 @@ def test_the_navigation_shows_only_the_entries_of_ones_roles(client):
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.PLANNER, Role.EXAMINER, Role.ADMIN])
 @pytest.mark.parametrize("agency", [False, True], ids=["municipality", "agency"])
 def test_every_navigation_entry_opens_for_the_user_it_is_shown_to(client, role, agency):
-    """No link in the navigation or on the home page's cards answers 403: the national view is the agency's, so a
-    municipality's officer does not see it, while the agency's officer does."""
+    """No link in the navigation or on the home page's cards answers 403: the national
+    view is the agency's, so a municipality's officer does not see it, while the agency's
+    officer does."""
     organisation = AgencyFactory() if agency else OrganisationFactory()
     member = MembershipFactory(role=role, organisation=organisation)
     login_verified(client, member.user)
