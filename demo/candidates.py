@@ -74,6 +74,7 @@ class CandidatePlan:
     is_asylum_migrant: bool
     email: str
     preferred_language: str
+    postal_address: str = ""
     decisions: list[DecisionPlan] = field(default_factory=list)
 
 
@@ -152,6 +153,10 @@ def plan_candidates(count: int, requirements: dict[tuple[str, str], dict]) -> li
             email=email,
             preferred_language="en" if rng.random() < 0.15 else "nl",
         )
+        if not email and number % 4:
+            # Without e-mail the invitation goes by post (decision 0029); every fourth such
+            # candidate has no address either, so the letters page shows that case too.
+            plan.postal_address = f"Stationsstraat {number}\n{1000 + number:04d} AB {municipality}"
         plan.decisions = _plan_decisions(rng, plan, requirements[(regime, route)], number)
         plans.append(plan)
     return plans
@@ -290,6 +295,7 @@ def seed_candidates(
                 term_start=plan.term_start,
                 is_asylum_migrant=plan.is_asylum_migrant,
                 email=plan.email,
+                postal_address=plan.postal_address,
                 preferred_language=plan.preferred_language,
             )
             created["candidates"] += 1

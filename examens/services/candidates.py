@@ -63,6 +63,7 @@ def register_candidate(
     term_start: datetime.date,
     is_asylum_migrant: bool = False,
     email: str = "",
+    postal_address: str = "",
     preferred_language: str = "nl",
 ) -> Candidate:
     """Register a candidate obliged to integrate.
@@ -92,6 +93,7 @@ def register_candidate(
         term_start=term_start,
         is_asylum_migrant=is_asylum_migrant,
         email=email,
+        postal_address=postal_address.strip(),
         preferred_language=preferred_language,
     )
     candidate.term_end = add_years(term_start, route.regime.term_years)
@@ -118,6 +120,7 @@ CANDIDATE_EDITABLE_FIELDS = (
     "family_name",
     "date_of_birth",
     "email",
+    "postal_address",
     "preferred_language",
     "municipality",
     "route",

@@ -127,6 +127,20 @@ def test_seed_demo_registers_candidates_with_valid_bsns_through_municipal_office
     )
 
 
+def test_seed_demo_gives_most_candidates_without_e_mail_a_postal_address():
+    """Their invitations go by post (decision 0029): the letters page has letters to
+    print, and a few without an address show that case too."""
+    seed(candidates=60)
+
+    by_post = Candidate.objects.filter(email="")
+    with_address = by_post.exclude(postal_address="")
+    assert with_address.exists()
+    assert by_post.filter(postal_address="").exists()
+    assert not Candidate.objects.exclude(email="").exclude(postal_address="").exists()
+    for candidate in with_address:
+        assert candidate.municipality.name in candidate.postal_address
+
+
 def test_seed_demo_default_world_has_every_kind_of_decision():
     seed(candidates=300)
 
