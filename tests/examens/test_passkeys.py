@@ -249,7 +249,7 @@ def test_verify_page_offers_a_passkey_only_to_users_with_one(client):
     assert 'name="token"' in plain
     assert 'id="passkey-verification-button"' in offered
     assert 'name="token"' in offered  # the code keeps working without JavaScript
-    assert "Passkeys need JavaScript" in offered
+    assert "Passkeys hebben JavaScript nodig" in offered  # logout dropped the en cookie
 
 
 def test_a_passkey_logs_in_as_second_factor(client):
