@@ -95,6 +95,22 @@ def planner_for(centre: ExamCentre, users: dict[str, User]) -> User | None:
     return users.get(username) if username else None
 
 
+def planned_room(
+    centre_name: str, room_name: str, version_code: str, users: dict[str, User]
+) -> tuple[Room, ExamVersion, User] | None:
+    """The room, exam version and planner a demo plan line names (None: one is missing)."""
+    room = (
+        Room.objects.filter(centre__name=centre_name, name=room_name)
+        .select_related("centre__organisation")
+        .first()
+    )
+    version = ExamVersion.objects.filter(code=version_code).first()
+    planner = planner_for(room.centre, users) if room else None
+    if room is None or version is None or planner is None:
+        return None
+    return room, version, planner
+
+
 def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
     created = {"exam sessions": 0, "bookings": 0, "waiting-list entries": 0}
     today = timezone.localdate()
@@ -103,15 +119,10 @@ def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
     sessions: list[ExamSession] = []
     for week in WEEKS:
         for centre_name, room_name, version_code, weekday, hour, capacity, examiner in PLAN:
-            room = (
-                Room.objects.filter(centre__name=centre_name, name=room_name)
-                .select_related("centre__organisation")
-                .first()
-            )
-            version = ExamVersion.objects.filter(code=version_code).first()
-            planner = planner_for(room.centre, users) if room else None
-            if room is None or version is None or planner is None:
+            planned = planned_room(centre_name, room_name, version_code, users)
+            if planned is None:
                 continue
+            room, version, planner = planned
             day = monday + datetime.timedelta(days=7 * week + weekday)
             starts_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
             session = ExamSession.objects.filter(room=room, starts_at=starts_at).first()

@@ -15,11 +15,11 @@ import datetime
 
 from django.utils import timezone
 
-from examens.models import ExamVersion, Room, User
+from examens.models import User
 from scheduling.models import Booking, ExamSession
 from scheduling.permissions import bookable_candidates
 
-from .sessions import PLANNING_LEAD, hold_past_session, planner_for
+from .sessions import PLANNING_LEAD, hold_past_session, planned_room
 
 # days before today, hour, centre, room, exam version, candidates, examiners (door first)
 WAITING_PLAN = [
@@ -59,16 +59,11 @@ def seed(*, users: dict[str, User], stdout) -> dict[str, int]:
     sessions = bookings = 0
     today = timezone.localdate()
     for days, hour, centre_name, room_name, version_code, seats, examiners in WAITING_PLAN:
-        room = (
-            Room.objects.filter(centre__name=centre_name, name=room_name)
-            .select_related("centre__organisation")
-            .first()
-        )
-        version = ExamVersion.objects.filter(code=version_code).first()
-        planner = planner_for(room.centre, users) if room else None
+        planned = planned_room(centre_name, room_name, version_code, users)
         staff = [users[name] for name in examiners if name in users]
-        if room is None or version is None or planner is None or not staff:
+        if planned is None or not staff:
             continue
+        room, version, planner = planned
         day = today - datetime.timedelta(days=days)
         starts_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
         if ExamSession.objects.filter(room=room, starts_at=starts_at).exists():
