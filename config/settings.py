@@ -438,7 +438,12 @@ LOGGING = {
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # Tasks run in process (embedded): one "Task ... succeeded" line each is noise.
-        "celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")},
+        # A real worker keeps them (INFO): its log is how an operator follows retries.
+        "celery.app.trace": {
+            "level": env_str(
+                "CELERY_TRACE_LOG_LEVEL", "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"
+            )
+        },
         # Eager tasks still take a producer: kombu warns of the broker host it never uses.
         "kombu.connection": {"level": "ERROR" if CELERY_TASK_ALWAYS_EAGER else "WARNING"},
     },
