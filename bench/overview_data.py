@@ -174,10 +174,10 @@ def counts() -> dict[str, int]:
 
 CANDIDATES = """
 INSERT INTO examens_candidate (bsn, given_names, family_name, date_of_birth, email,
-    preferred_language, municipality_id, route_id, term_start, term_end, is_asylum_migrant,
-    created_at)
+    postal_address, preferred_language, municipality_id, route_id, term_start, term_end,
+    is_asylum_migrant, created_at)
 SELECT bsn, 'Bench', 'Kandidaat ' || i, DATE '1965-01-01' + (i * 37 %% 14000)::int,
-    '', 'nl', municipality, route, term_start, (term_start + INTERVAL '3 years')::date,
+    '', '', 'nl', municipality, route, term_start, (term_start + INTERVAL '3 years')::date,
     (i * 31 %% 10) < 6, now()
 FROM (
     SELECT i, bsn,
