@@ -114,6 +114,17 @@ def totp_device_for_user(user: User, device_id: int) -> TOTPDevice:
     return device
 
 
+def can_remove_device(device: TOTPDevice) -> bool:
+    """Whether remove_device would take `device`: its owner has another confirmed app.
+
+    A read for the page that asks; remove_device checks again under its lock."""
+    return (
+        TOTPDevice.objects.filter(user_id=device.user_id, confirmed=True)
+        .exclude(pk=device.pk)
+        .exists()
+    )
+
+
 def backup_codes_remaining(user: User) -> int:
     return StaticToken.objects.filter(
         device__user=user, device__name=BACKUP_DEVICE_NAME, device__confirmed=True

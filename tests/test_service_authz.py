@@ -58,6 +58,7 @@ EXEMPT = {
     "pending_totp_device": "read",
     "totp_device_for_user": "read gate (404)",
     "backup_codes_remaining": "read",
+    "can_remove_device": "read: whether remove_device would take it (the page that asks)",
     "verify_second_factor": "authentication: it establishes who acts",
     "normalise_token": "pure",
     "book_locked": "internal: under the lock of a service that authorised its actor",

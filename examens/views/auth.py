@@ -33,8 +33,8 @@ from ..addresses import client_address
 from ..forms_auth import EnrolForm, LoginForm, VerifyForm
 from ..login import InvalidCredentials, LoginThrottled, authenticate_password
 from ..request_user import is_verified, staff_user
-from .errors import act
-from .fresh import factor_is_fresh, mark_factor_fresh
+from .factor_removal import confirm_then_remove
+from .fresh import confirm_first, factor_is_fresh, mark_factor_fresh
 from .known import is_known_device, remember_device
 
 BACKUP_CODES_SESSION_KEY = "examens_backup_codes"
@@ -92,12 +92,6 @@ def _complete_login(request: HttpRequest, device, response: HttpResponse) -> Htt
     mark_factor_fresh(request)
     remember_device(request, response, device.user.get_username())
     return response
-
-
-def confirm_first(request: HttpRequest, then: str) -> HttpResponse:
-    """Changing second factors needs a code entered in the last few minutes."""
-    messages.info(request, _("Confirm with a current code first, then try again."))
-    return redirect(f"{reverse('examens:reverify')}?{urlencode({'next': then})}")
 
 
 def _with_next(url_name: str, request: HttpRequest) -> str:
@@ -324,17 +318,26 @@ def security_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_device_view(request: HttpRequest, device_id: int) -> HttpResponse:
+    """Remove one of my authenticator apps: a page of its own asks first (GET), the POST
+    removes. The only app cannot go (twofactor.LastDevice): the page says so instead."""
     user = staff_user(request)
     device = twofactor.totp_device_for_user(user, device_id)
-    if not factor_is_fresh(request):
-        return confirm_first(request, reverse("examens:security"))
-    return act(
+    last = not twofactor.can_remove_device(device)
+    return confirm_then_remove(
         request,
-        lambda: twofactor.remove_device(device, actor=user),
+        here=reverse("examens:device-remove", args=[device.pk]),
+        heading=_("Remove the authenticator app?"),
+        consequence=_(
+            "After this, the app “%(name)s” no longer gives you login codes. Your other "
+            "authenticator apps keep working, and so do your backup codes and any passkeys. "
+            "You can add the app again later."
+        )
+        % {"name": device.name},
+        remove=lambda: twofactor.remove_device(device, actor=user),
         success=_("The authenticator app “%(name)s” was removed.") % {"name": device.name},
-        then=reverse("examens:security"),
+        refusal=str(twofactor.LastDevice().message) if last else None,
     )
 
 

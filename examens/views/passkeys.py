@@ -7,8 +7,9 @@ view leaves the checking of the ceremony to the package and the rules to
 examens.passkeys: registration needs a verified session and a fresh factor,
 authentication is a second factor only (never passwordless), is throttled
 like a code and, when it logs in, does what a code does (new session key,
-fresh factor, known device). The security page's buttons (name a key, remove
-one) are ordinary forms in examens.views.auth.
+fresh factor, known device). The security page's forms (name a key, remove
+one) work without JavaScript: the naming below, the removal through
+examens.views.factor_removal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import django_otp
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,9 +30,9 @@ from .. import passkeys, twofactor
 from ..addresses import client_address
 from ..exceptions import ExamAdminError, FreshFactorRequired, NotPermitted
 from ..request_user import is_verified, staff_user
-from .auth import PASSKEY_NAME_SESSION_KEY, confirm_first
-from .errors import act
-from .fresh import factor_is_fresh, mark_factor_fresh
+from .auth import PASSKEY_NAME_SESSION_KEY
+from .factor_removal import confirm_then_remove
+from .fresh import confirm_first, factor_is_fresh, mark_factor_fresh
 from .known import is_known_device, remember_device
 
 
@@ -167,20 +168,18 @@ def passkey_name_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def remove_passkey_view(request: HttpRequest, passkey_id: int) -> HttpResponse:
-    """Remove one of my passkeys: a page of its own asks first (GET), the POST removes.
-
-    Both need a fresh factor; without one the user confirms and comes back here.
-    """
+    """Remove one of my passkeys: a page of its own asks first (GET), the POST removes."""
     user = staff_user(request)
     passkey = passkeys.passkey_for_user(user, passkey_id)
-    here = reverse("examens:passkey-remove", args=[passkey.pk])
-    if not factor_is_fresh(request):
-        return confirm_first(request, here)
-    if request.method == "GET":
-        return render(request, "examens/auth/passkey_remove.html", {"passkey": passkey})
-    return act(
+    return confirm_then_remove(
         request,
-        lambda: passkeys.remove_passkey(passkey, actor=user),
+        here=reverse("examens:passkey-remove", args=[passkey.pk]),
+        heading=_("Remove the passkey?"),
+        consequence=_(
+            "After this, the passkey “%(name)s” no longer stands in for a code. Your "
+            "authenticator app keeps working. You can add the passkey again later."
+        )
+        % {"name": passkey.name},
+        remove=lambda: passkeys.remove_passkey(passkey, actor=user),
         success=_("The passkey “%(name)s” was removed.") % {"name": passkey.name},
-        then=reverse("examens:security"),
     )
