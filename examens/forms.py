@@ -1,9 +1,11 @@
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Accommodation, ApiScope, Component, Decision, Level, Organisation
+from .services.candidates import POSTAL_ADDRESS_MAX_LENGTH
 
 
 class CandidateSearchForm(forms.Form):
@@ -63,6 +65,31 @@ class DecisionForm(forms.Form):
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
             (value, label) for value, label in Decision.Kind.choices if value in allowed_kinds
         ]
+
+
+class ContactDetailsForm(forms.Form):
+    """A candidate's e-mail address, postal address and preferred language (decision 0029:
+    without an e-mail address, the invitation and every notice go by post). The service
+    (update_candidate) checks the address again, so no caller can store a bad one."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        max_length=254,
+        help_text=_("Leave empty when the candidate has none: letters then go by post."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    postal_address = forms.CharField(
+        label=_("Postal address"),
+        required=False,
+        max_length=POSTAL_ADDRESS_MAX_LENGTH,
+        strip=False,
+        help_text=_("One line per address line: street and number, postcode and town."),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 40, "autocomplete": "off"}),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES
+    )
 
 
 def organisation_field() -> forms.ModelChoiceField:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, passkeys, staff, tokens
+from .views import auth, contact, passkeys, staff, tokens
 
 app_name = "examens"
 
@@ -31,6 +31,11 @@ urlpatterns = [
     path("candidates/", staff.candidate_list, name="candidate-list"),
     path("candidates/find/", staff.candidate_find, name="candidate-find"),
     path("candidates/<int:candidate_id>/", staff.candidate_detail, name="candidate-detail"),
+    path(
+        "candidates/<int:candidate_id>/contact/",
+        contact.candidate_contact,
+        name="candidate-contact",
+    ),
     path(
         "candidates/<int:candidate_id>/decisions/new/",
         staff.decision_create,

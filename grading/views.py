@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from examens.navigation import require_entry
-from examens.permissions import candidate_for_viewer
+from examens.permissions import can_edit_candidate, candidate_for_viewer
 from examens.request_user import staff_user
 from examens.views.errors import submit
 from examens.views.fresh import fresh_factor_required
@@ -210,6 +210,7 @@ def progress(request: HttpRequest, candidate_id: int) -> HttpResponse:
             "session_ids": review.session_ids_coordinated(
                 user, (r.booking.session_id for r in results if r.booking is not None)
             ),
+            "can_edit_contact": can_edit_candidate(user, candidate),
         },
     )
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,6 +132,43 @@ CANDIDATE_EDITABLE_FIELDS = (
 )
 
 
+POSTAL_ADDRESS_MAX_LENGTH = 300
+POSTAL_ADDRESS_MAX_LINES = 6
+
+
+def _clean_postal_address(value: str) -> str:
+    """The address as stored: one line per address line, each stripped, no empty lines.
+    Raises RegistryError (`postal_address`) when it does not fit on a letter."""
+    lines = [line.strip() for line in str(value).splitlines()]
+    lines = [line for line in lines if line]
+    text = "\n".join(lines)
+    if len(lines) > POSTAL_ADDRESS_MAX_LINES or len(text) > POSTAL_ADDRESS_MAX_LENGTH:
+        raise RegistryError(
+            _("A postal address has at most %(lines)d lines and %(chars)d characters.")
+            % {"lines": POSTAL_ADDRESS_MAX_LINES, "chars": POSTAL_ADDRESS_MAX_LENGTH},
+            field="postal_address",
+        )
+    return text
+
+
+def _clean_contact(changes: dict) -> dict:
+    """Check and normalise the contact fields among `changes` (RegistryError naming one)."""
+    if "email" in changes:
+        email = str(changes["email"] or "").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError as exc:
+                raise RegistryError(_("Enter a valid e-mail address."), field="email") from exc
+        changes["email"] = email
+    if "postal_address" in changes:
+        changes["postal_address"] = _clean_postal_address(changes["postal_address"] or "")
+    language = changes.get("preferred_language")
+    if "preferred_language" in changes and language not in dict(settings.LANGUAGES):
+        raise RegistryError(_("Unknown language."), field="preferred_language")
+    return changes
+
+
 @transaction.atomic
 def update_candidate(candidate: Candidate, *, actor: Actor, **changes) -> Candidate:
     """Change a candidate's registered details (never the BSN).
@@ -136,7 +176,9 @@ def update_candidate(candidate: Candidate, *, actor: Actor, **changes) -> Candid
     Recomputes the term end when the start or route changes. Idempotent: no
     change, no event. Raises RegistryError for unknown fields; NotPermitted
     unless the actor may edit the candidate (and, when moving them, register
-    them in the new municipality).
+    them in the new municipality). The e-mail address must be valid (or empty), the
+    postal address fit on a letter (_clean_postal_address), the language be known
+    (RegistryError naming the field; nothing is written).
     """
     person = authz.require_person(actor)
     authz.require(permissions.can_edit_candidate(person, candidate))
@@ -148,6 +190,7 @@ def update_candidate(candidate: Candidate, *, actor: Actor, **changes) -> Candid
             _("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)),
             field=sorted(unknown)[0],
         )
+    changes = _clean_contact(dict(changes))
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     before = {name: getattr(candidate, name) for name in changes}
     changed = [name for name, value in changes.items() if before[name] != value]

@@ -134,6 +134,8 @@ def candidate_detail(request, candidate_id: int):
             "needs": sorted(needs),
             "extra_minutes": minutes,
             "can_decide": bool(permissions.decision_kinds_for(request.user, candidate)),
+            # Contact details are shown to those who may change them (decision 0029).
+            "can_edit": permissions.can_edit_candidate(request.user, candidate),
             "links": navigation.candidate_links(request.user, candidate),
         },
     )

@@ -80,7 +80,14 @@ def letters_due(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
             session__starts_at__gt=_now(),
         )
         .filter(Q(invitation_by_post_at__isnull=False) | Q(candidate__email=""))
-        .select_related("candidate", "session", "session__centre", "session__room", "component")
+        .select_related(
+            "candidate",
+            "candidate__municipality",
+            "session",
+            "session__centre",
+            "session__room",
+            "component",
+        )
         .order_by("session__starts_at", "candidate__family_name", "pk")
     )
 

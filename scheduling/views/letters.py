@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from examens.exceptions import NotPermitted
 from examens.gates import require
+from examens.permissions import CANDIDATE_CHANGE_ROLES, visible_candidates
 from examens.views.errors import act
 
 from .. import permissions
@@ -40,7 +41,27 @@ def letters(request):
     require(centres.exists())
     due = letters_due(Booking.objects.filter(session__centre__in=centres))
     page = Paginator(due, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "scheduling/letters.html", {"page": page, "languages": LANGUAGES})
+    # A missing address links to the candidate's contact page for whoever may change it
+    # (examens.permissions.can_edit_candidate, one query for the page); others are told
+    # whom to ask. Planners are not widened: the municipality enters addresses.
+    missing = [b.candidate_id for b in page if not b.candidate.postal_address.strip()]
+    editable = set(
+        visible_candidates(request.user, roles=CANDIDATE_CHANGE_ROLES)
+        .filter(pk__in=missing)
+        .values_list("pk", flat=True)
+        if missing
+        else ()
+    )
+    return render(
+        request,
+        "scheduling/letters.html",
+        {
+            "page": page,
+            "languages": LANGUAGES,
+            "editable": editable,
+            "here": request.get_full_path(),
+        },
+    )
 
 
 @require_GET

@@ -7,12 +7,12 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from examens.models import AuditEvent
+from examens.models import AuditEvent, Role
 from scheduling.letter_pdf import render_letter
 from scheduling.models import Booking
 from scheduling.services import book_candidate
 from tests.conftest import login_verified
-from tests.examens.factories import OrganisationFactory
+from tests.examens.factories import MembershipFactory, OrganisationFactory
 from tests.scheduling.factories import SessionFactory, candidate_for, planner_of
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,21 @@ def test_renderer_refuses_an_unknown_language():
     letter = letter_for_booking(Booking.objects.get(pk=booking.pk), actor=planner)
     with pytest.raises(ValueError, match="de"):
         render_letter(letter, "de")
+
+
+def test_a_missing_address_links_to_the_contact_page_for_whoever_may_change_it(client):
+    booking, planner = _book(address="")
+    contact = reverse("examens:candidate-contact", args=[booking.candidate.pk])
+    login_verified(client, planner)
+    page = client.get(reverse("scheduling:letters")).content.decode()
+    # A planner may not change candidates (examens.permissions): told whom to ask.
+    assert contact not in page
+    assert booking.candidate.municipality.name in page
+    client.logout()
+    officer_planner = planner_of(booking.session.centre.organisation)
+    MembershipFactory(
+        user=officer_planner, organisation=booking.candidate.municipality, role=Role.OFFICER
+    )
+    login_verified(client, officer_planner)
+    page = client.get(reverse("scheduling:letters")).content.decode()
+    assert f"{contact}?next=/planning/letters/" in page
