@@ -9,10 +9,15 @@ class GradingConfig(AppConfig):
     def ready(self) -> None:
         from scheduling.eligibility import register_check
 
-        from .eligibility import refuse_when_passed, refuse_while_result_pending
+        from .eligibility import (
+            FIRST_PASS,
+            RELEASED_SAT_ATTEMPTS,
+            refuse_when_passed,
+            refuse_while_result_pending,
+        )
 
-        register_check(refuse_when_passed)
-        register_check(refuse_while_result_pending)
+        register_check(refuse_when_passed, facts=[FIRST_PASS])
+        register_check(refuse_while_result_pending, facts=[RELEASED_SAT_ATTEMPTS])
 
         from examens.models import Role
         from examens.navigation import NavEntry, register, register_candidate_links

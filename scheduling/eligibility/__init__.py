@@ -18,11 +18,22 @@ A check is `fn(context: EligibilityContext) -> BookingRefused | None`; it must
 only read, and should raise nothing else. Registered checks run after the
 built-in registry rules and before the session rules. `register_check` is
 idempotent (registering the same function twice keeps one).
+
+Many candidates at once
+-----------------------
+`assess_many(candidates, session)` gives what `assess` gives for each, reading
+the rules' inputs for all of them in a fixed number of statements (`bulk`) and
+then running the very same rules. A registered check that reads the database
+names what it reads as a `Fact` (how to read it for one context and for many)
+and reads it through `ctx.fact(FACT)`; registered with
+`register_check(check, facts=[FACT])`, the fact is read once for the whole page
+(docs/decisions/0032).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -31,7 +42,16 @@ from examens.models import Candidate
 
 from ..exceptions import BookingRefused
 from ..models import ExamSession
-from .context import _EXTRA_CHECKS, Check, EligibilityContext, register_check, unregister_check
+from .bulk import contexts_for, load_inputs_many
+from .context import (
+    _EXTRA_CHECKS,
+    Check,
+    EligibilityContext,
+    Fact,
+    register_check,
+    registered_facts,
+    unregister_check,
+)
 from .inputs import Inputs, build_context, inputs_for_booking, load_inputs, read_for_booking
 from .payer import LEVEL_RANK, payer_for
 from .rules import BOOKING_CHECKS, REGISTRY_CHECKS, SESSION_CHECKS, seat_free
@@ -41,16 +61,21 @@ __all__ = [
     "Assessment",
     "Check",
     "EligibilityContext",
+    "Fact",
     "Inputs",
     "assess",
+    "assess_many",
     "build_context",
     "candidate_checks",
     "candidate_problems",
+    "contexts_for",
     "inputs_for_booking",
     "load_inputs",
+    "load_inputs_many",
     "read_for_booking",
     "payer_for",
     "register_check",
+    "registered_facts",
     "unregister_check",
     "within_term",
 ]
@@ -118,3 +143,20 @@ def assess(
         outside_term=outside,
         needs=sorted(ctx.needs),
     )
+
+
+def assess_many(
+    candidates: Sequence[Candidate],
+    session: ExamSession,
+    *,
+    now: datetime.datetime | None = None,
+) -> dict[Candidate, Assessment]:
+    """`assess(candidate, session)` for every candidate (reads only), keyed by candidate.
+
+    The inputs of all candidates, and the facts of the registered checks, are read in
+    a fixed number of statements whatever the number of candidates (`contexts_for`);
+    each candidate's assessment is then `assess` itself on that context: one set of
+    rules. Advisory, like `assess`: `book_candidate` checks again under its lock.
+    """
+    contexts = contexts_for(candidates, session, now=now)
+    return {ctx.candidate: assess(ctx.candidate, session, context=ctx) for ctx in contexts}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from examens.models import Candidate, Decision, RouteRequirement
 
@@ -27,6 +28,16 @@ class EligibilityContext:
     has_pending_booking: bool = False
     sat_booking_ids: tuple[int, ...] = ()
     attempts_so_far: int = 0
+    # What registered checks read (`Fact`), read once: by `fact()` for this context
+    # alone, or beforehand for a whole page of contexts (`assess_many`).
+    facts: dict[Fact, Any] = field(default_factory=dict, repr=False)
+
+    def fact(self, fact: Fact) -> Any:
+        """The value of `fact` for this context: kept when it was read already (for a
+        page at once by `assess_many`), else read now with `fact.one` and kept."""
+        if fact not in self.facts:
+            self.facts[fact] = fact.one(self)
+        return self.facts[fact]
 
     @property
     def step_down(self) -> Decision | None:
@@ -56,17 +67,48 @@ class EligibilityContext:
         return levels
 
 
+@dataclass(frozen=True, eq=False)
+class Fact:
+    """Something a registered check reads beyond the context's fields, and how to read it.
+
+    `one(ctx)` reads the value for one context; `many(contexts)` reads it for several
+    contexts of one session at once, in a fixed number of statements whatever their
+    number, and returns one value per context, in their order. Both must give the same
+    value (tests/scheduling/test_book_search.py holds them to it through the rules).
+    Compared by identity: declare each fact once, at module level.
+    """
+
+    name: str
+    one: Callable[[EligibilityContext], Any]
+    many: Callable[[Sequence[EligibilityContext]], Sequence[Any]]
+
+
 Check = Callable[[EligibilityContext], BookingRefused | None]
 _EXTRA_CHECKS: list[Check] = []
+_CHECK_FACTS: dict[Check, tuple[Fact, ...]] = {}
 
 
-def register_check(check: Check) -> Check:
-    """Add a rule from a higher app (e.g. grading's "already passed"). Idempotent."""
+def register_check(check: Check, *, facts: Sequence[Fact] = ()) -> Check:
+    """Add a rule from a higher app (e.g. grading's "already passed"). Idempotent.
+
+    `facts`: what the check reads through `ctx.fact(...)`; `assess_many` reads them for
+    all its candidates at once before it runs the checks (registering again replaces
+    them)."""
     if check not in _EXTRA_CHECKS:
         _EXTRA_CHECKS.append(check)
+    _CHECK_FACTS[check] = tuple(facts)
     return check
 
 
 def unregister_check(check: Check) -> None:
     if check in _EXTRA_CHECKS:
         _EXTRA_CHECKS.remove(check)
+    _CHECK_FACTS.pop(check, None)
+
+
+def registered_facts() -> list[Fact]:
+    """The facts of the registered checks, each once, in the checks' order."""
+    facts: list[Fact] = []
+    for check in _EXTRA_CHECKS:
+        facts.extend(fact for fact in _CHECK_FACTS.get(check, ()) if fact not in facts)
+    return facts

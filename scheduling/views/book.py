@@ -1,18 +1,18 @@
-"""Booking a candidate into a session: find them by name (or privately by BSN), see whether
-they may be booked, book them."""
+"""Booking a candidate into a session: find them by name (or privately by BSN), see at
+once which of them may be booked, book them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from examens.exceptions import InvalidBsn
+from examens.models import Candidate
 from examens.search import (
     NameQuery,
     clean_query,
@@ -22,15 +22,41 @@ from examens.search import (
     number_in_address_notice,
     return_path,
 )
-from examens.services import normalise_bsn
 from examens.views.errors import act
 
-from .. import eligibility, permissions, selectors, services
+from .. import eligibility, permissions, services
 from ..forms import CandidateSearchForm
 from ..models import ExamSession
+from .find import bookable_by_bsn, found_page
 from .planning import session_url
 
-CANDIDATES_PER_PAGE = 20
+
+@dataclass(frozen=True)
+class FoundRow:
+    """One search result and whether it may be booked into the session (advisory:
+    `book_candidate` checks again under its lock)."""
+
+    candidate: Candidate
+    assessment: eligibility.Assessment
+
+    @property
+    def reason(self) -> str:
+        """The first rule not met, in words ("" when bookable)."""
+        problems = self.assessment.problems
+        return str(problems[0].message) if problems else ""
+
+    @property
+    def more(self) -> int:
+        """How many more rules are not met."""
+        return max(0, len(self.assessment.problems) - 1)
+
+
+def found_rows(page, session: ExamSession) -> list[FoundRow]:
+    """The page's candidates with their assessments, read in a fixed number of
+    statements whatever the number of rows (`eligibility.assess_many`)."""
+    candidates = list(page.object_list)
+    assessments = eligibility.assess_many(candidates, session)
+    return [FoundRow(candidate, assessments[candidate]) for candidate in candidates]
 
 
 def _book_page(
@@ -43,8 +69,7 @@ def _book_page(
     status: int = 200,
 ):
     search = search or name_query("")
-    candidates = selectors.candidates_to_book(request.user, words=search.words)
-    pages = Paginator(candidates, CANDIDATES_PER_PAGE)
+    page = found_page(request, search.words)
     return render(
         request,
         "scheduling/book.html",
@@ -52,7 +77,8 @@ def _book_page(
             "session": session,
             "form": CandidateSearchForm(initial={"q": search.text}),
             "query": search.text,
-            "page": pages.get_page(request.GET.get("page")) if search.words else None,
+            "page": page,
+            "rows": found_rows(page, session) if page is not None else [],
             "chosen": chosen,
             "assessment": eligibility.assess(chosen, session) if chosen else None,
             "notice": notice or dropped_words_notice(search),
@@ -64,7 +90,8 @@ def _book_page(
 
 
 def session_book(request, session_id: int):
-    """Candidates by `?q=` name, the eligibility of `?candidate=`, and booking by POST.
+    """Candidates by `?q=` name, each with whether it may be booked (and a Book button
+    when it may), the full eligibility of `?candidate=`, and booking by POST.
 
     A number in `q` is refused unseen (examens.search): it is not searched, not
     repeated on the page, and the page points to the search box, which posts.
@@ -118,12 +145,7 @@ def session_book_find(request, session_id: int):
     url = reverse("scheduling:session-book", args=[session.pk])
     if not looks_like_bsn(query):
         return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
-    try:
-        number = normalise_bsn(query)
-    except InvalidBsn as error:
-        return _book_page(request, session, notice=str(error.message), status=400)
-    candidate = permissions.bookable_candidates(request.user).filter(bsn=number).first()
+    candidate, refusal = bookable_by_bsn(request.user, query)
     if candidate is None:
-        notice = _("No candidate you may book has this BSN.")
-        return _book_page(request, session, notice=notice, status=400)
+        return _book_page(request, session, notice=refusal, status=400)
     return redirect(f"{url}?{urlencode({'candidate': candidate.pk})}")

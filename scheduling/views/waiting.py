@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from examens.exceptions import InvalidBsn
 from examens.gates import gate
 from examens.search import (
     clean_query,
@@ -27,13 +25,12 @@ from examens.search import (
     number_in_address_notice,
     return_path,
 )
-from examens.services import normalise_bsn
 from examens.views.errors import act, submit
 
 from .. import permissions, selectors, services
 from ..forms import WaitingListForm, WaitingSearchForm
+from .find import bookable_by_bsn, found_page
 
-CANDIDATES_PER_PAGE = 20
 TEMPLATE = "scheduling/waiting_list.html"
 
 
@@ -75,12 +72,7 @@ def waiting_list(request):
         status = 400
     search = name_query(query)
     notice = notice or dropped_words_notice(search)
-    found = None
-    if search.words or born:
-        matches = selectors.candidates_to_book(request.user, words=search.words)
-        if born:
-            matches = matches.filter(date_of_birth=born)
-        found = Paginator(matches, CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    found = found_page(request, search.words, born=born)
     chosen = _chosen(request, candidates)
     form = WaitingListForm(
         request.POST or None, centres=centres, candidates=candidates, chosen=chosen
@@ -129,14 +121,9 @@ def waiting_find(request):
             return _search_refused(request, form)
         born = form.cleaned_data["born"]
         return redirect(_list_url(q=query, born=born.isoformat() if born else ""))
-    try:
-        number = normalise_bsn(query)
-    except InvalidBsn as error:
-        form.add_error("q", str(error.message))
-        return _search_refused(request, form)
-    candidate = permissions.bookable_candidates(request.user).filter(bsn=number).first()
+    candidate, refusal = bookable_by_bsn(request.user, query)
     if candidate is None:
-        form.add_error("q", _("No candidate you may book has this BSN."))
+        form.add_error("q", refusal)
         return _search_refused(request, form)
     return redirect(_list_url(candidate=candidate.pk))
 
