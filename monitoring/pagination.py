@@ -26,7 +26,11 @@ MAX_CURSOR_LENGTH = 200
 
 def page_query_serializer(max_size: int) -> type[serializers.Serializer]:
     class CursorQuerySerializer(serializers.Serializer):
-        cursor = serializers.CharField(required=False, max_length=MAX_CURSOR_LENGTH)
+        # Any string is a cursor to decode (a blank or control-character one is simply
+        # not one this API gave out: 404), never trimmed into a 400.
+        cursor = serializers.CharField(
+            required=False, max_length=MAX_CURSOR_LENGTH, allow_blank=True, trim_whitespace=False
+        )
         limit = PlainIntegerField(required=False, min_value=1, max_value=max_size)
 
     return CursorQuerySerializer
