@@ -11,7 +11,7 @@ candidates they may see in the registry.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,13 +24,11 @@ from examens.api_auth import MachineClient
 from examens.api_errors import ErrorSerializer
 from examens.api_input import IdField, read_query
 from examens.authz import ClientActor
-from examens.models import Candidate, Component, Organisation
-from examens.permissions import visible_candidates
-from scheduling.models import Booking
 
 from . import permissions
 from .models import Result
 from .score_file import check_size
+from .serializers import ResultSerializer
 from .services import import_machine_scores
 from .services.imports import import_limits
 
@@ -135,50 +133,6 @@ class ResultImportView(APIView):
         return Response(body, status=status.HTTP_201_CREATED if outcome.created else 200)
 
 
-class ResultSerializer(serializers.ModelSerializer):
-    component: serializers.SlugRelatedField[Component] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
-    candidate: serializers.PrimaryKeyRelatedField[Candidate] = serializers.PrimaryKeyRelatedField(
-        read_only=True
-    )
-    booking_reference: serializers.SlugRelatedField[Booking] = serializers.SlugRelatedField(
-        source="booking", slug_field="reference", read_only=True, allow_null=True
-    )
-    corrects: serializers.PrimaryKeyRelatedField[Result] = serializers.PrimaryKeyRelatedField(
-        read_only=True, allow_null=True
-    )
-
-    class Meta:
-        model = Result
-        fields = [
-            "id",
-            "candidate",
-            "component",
-            "level",
-            "booking_reference",
-            "version",
-            "outcome",
-            "raw_score",
-            "scale_score",
-            "sat_on",
-            "released_at",
-            "corrects",
-            "correction_reason",
-        ]
-
-
-def _visible_candidates(request) -> QuerySet[Candidate]:
-    if isinstance(request.user, MachineClient):
-        organisation = request.user.organisation
-        if organisation.kind == Organisation.Kind.AGENCY:
-            return Candidate.objects.all()
-        return Candidate.objects.filter(
-            Q(municipality=organisation) | Q(municipality__providers=organisation)
-        )
-    return visible_candidates(request.user)
-
-
 class ResultQuerySerializer(serializers.Serializer):
     candidate = IdField(required=False, help_text="Only this candidate's results.")
 
@@ -192,7 +146,7 @@ class ResultQuerysetMixin(generics.GenericAPIView[Result]):
             Result.objects.filter(
                 is_current=True,
                 status=Result.Status.RELEASED,
-                candidate__in=_visible_candidates(self.request),
+                candidate__in=permissions.api_candidates(self.request.user),
             )
             .select_related("component", "booking")
             .order_by("pk")

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from examens.api_auth import MachineClient
 from examens.audit import Actor
 from examens.authz import ClientActor, is_person
 from examens.gates import gate
@@ -222,3 +223,20 @@ def can_import(actor: Actor, organisation_ids: set[int] | None) -> bool:
     if organisation_ids is None:
         return False
     return bool(scope) and organisation_ids <= scope
+
+
+def api_candidates(user: User | MachineClient) -> QuerySet[Candidate]:
+    """The candidates an API caller may read (grading's results, monitoring's exchange).
+
+    A token acts for its organisation: the agency sees everyone, a municipality its
+    residents, a provider the residents of the municipalities that contracted it. A
+    person sees whom the registry lets them see. Each candidate once (no join rows).
+    """
+    if isinstance(user, MachineClient):
+        organisation = user.organisation
+        if organisation.kind == Organisation.Kind.AGENCY:
+            return Candidate.objects.all()
+        return Candidate.objects.filter(
+            Q(municipality=organisation) | Q(municipality__in=organisation.contracted_by.all())
+        )
+    return visible_candidates(user)

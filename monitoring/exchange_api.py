@@ -1,25 +1,26 @@
 """The exchange API for municipal case systems (mounted under /api/v1/exchange/).
 
 - GET exchange/progress/, progress/{id}/ : each candidate's route, term end and every
-  requirement's status, level and attempts (grading.selectors.candidate_progress,
-  the one rule); scope `progress:read`.
+  requirement's status, level and attempts (grading's rule and serializer:
+  grading.serializers.progress_of); scope `progress:read`.
 - GET exchange/results/, results/{id}/ : every released version of every result,
   corrected ones included (`status` superseded, `corrects` on the newer version);
   scope `results:read`.
 - GET exchange/certificates/, certificates/{id}/ : certificates issued, suspended or
   revoked, with the reason code and the verification URL; scope `certificates:read`.
 
-Whose candidates: a token acts for its organisation (the agency: everyone; a
-municipality: its residents; a provider: the residents of the municipalities that
-contracted it, as grading's results API); a person needs a verified second factor
-and sees whom the registry lets them see. Another organisation's id is a 404.
+Whose candidates: grading.permissions.api_candidates, the rule of grading's results
+API (a token acts for its organisation: the agency everyone, a municipality its
+residents, a provider the residents of the municipalities that contracted it; a
+person needs a verified second factor and sees whom the registry lets them see).
+Another organisation's id is a 404.
 
 Lists walk in id order with an opaque cursor (monitoring.pagination): every row
 exactly once, even when rows are added between pages. `?updated_since=` keeps a
 sync small: only what changed at or after that moment (see each list).
 
-Queries: results and certificates take a fixed number per page; progress takes
-candidate_progress's handful per candidate on the page (at most 100 a page).
+Queries: a fixed number per page, whatever its size (progress: the page and
+grading.selectors.candidates_progress's five).
 
 Every read of personal data by a machine client is logged on `monitoring.exchange`
 (token prefix, operation, candidate ids; never a name or BSN).
@@ -39,18 +40,13 @@ from certificates.models import Certificate
 from examens.api_auth import MachineClient
 from examens.api_errors import ErrorSerializer
 from examens.api_input import IdField, read_query
-from examens.models import Candidate, Decision, Organisation
-from examens.permissions import visible_candidates
+from examens.models import Candidate, Decision
 from grading.models import Result
-from grading.selectors import candidate_progress
+from grading.permissions import api_candidates
+from grading.serializers import ProgressSerializer, progress_of
 
 from .pagination import IdCursorPagination, ProgressCursorPagination
-from .serializers import (
-    CertificateSerializer,
-    ProgressSerializer,
-    ResultVersionSerializer,
-    progress_row,
-)
+from .serializers import CertificateSerializer, ResultVersionSerializer
 
 access_log = logging.getLogger("monitoring.exchange")
 
@@ -77,18 +73,6 @@ class ExchangeQuerySerializer(serializers.Serializer):
     )
 
 
-def exchange_candidates(request) -> QuerySet[Candidate]:
-    """The candidates the caller may read through the exchange API."""
-    if isinstance(request.user, MachineClient):
-        organisation = request.user.organisation
-        if organisation.kind == Organisation.Kind.AGENCY:
-            return Candidate.objects.all()
-        return Candidate.objects.filter(
-            Q(municipality=organisation) | Q(municipality__providers=organisation)
-        )
-    return visible_candidates(request.user)
-
-
 def log_read(request, operation: str, candidate_ids: list[int]) -> None:
     if isinstance(request.user, MachineClient) and candidate_ids:
         access_log.info(
@@ -107,7 +91,7 @@ class ExchangeView(generics.GenericAPIView):
         return read_query(self.request, ExchangeQuerySerializer)
 
     def visible(self) -> QuerySet[Candidate]:
-        return Candidate.objects.filter(pk__in=exchange_candidates(self.request).values("pk"))
+        return api_candidates(self.request.user)
 
     def list_response(self, data: list[dict], candidate_ids: list[int]) -> Response:
         log_read(self.request, self.operation, candidate_ids)
@@ -126,8 +110,7 @@ class ProgressMixin(ExchangeView):
         return self.visible().select_related("route__regime", "municipality").order_by("pk")
 
     def rows(self, candidates: list[Candidate]) -> list[dict]:
-        data = [progress_row(c, candidate_progress(c)) for c in candidates]
-        return list(ProgressSerializer(data, many=True).data)
+        return progress_of(candidates)
 
 
 class ProgressListView(ProgressMixin, generics.ListAPIView):

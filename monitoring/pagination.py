@@ -17,8 +17,6 @@ from rest_framework import exceptions, pagination, serializers
 
 from examens.api_input import MAX_ID, PLAIN_INTEGER, PlainIntegerField, read_query
 
-# Progress is computed per candidate (grading.selectors.candidate_progress, a handful
-# of queries each), so its pages are smaller than the others.
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 MAX_CURSOR_LENGTH = 200
@@ -79,5 +77,7 @@ class IdCursorPagination(pagination.CursorPagination):
 
 
 class ProgressCursorPagination(IdCursorPagination):
+    """A progress row carries every requirement and its results: smaller pages."""
+
     page_size = 50
     max_page_size = 100

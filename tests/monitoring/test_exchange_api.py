@@ -3,41 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
-from examens.services import create_api_token
-from grading.services import release_result
-from grading.services.results import create_scored_draft
-from tests.conftest import agency_staff, fresh_factor
-from tests.examens.factories import (
-    AgencyFactory,
-    CandidateFactory,
-    OrganisationFactory,
-    UserFactory,
-)
-from tests.grading.factories import BookingFactory
+from tests.examens.factories import AgencyFactory, CandidateFactory, OrganisationFactory
+
+from .exchange_factories import CERTIFICATES, PROGRESS, RESULTS, auth_for, released_result_for
 
 pytestmark = pytest.mark.django_db
-
-PROGRESS = "/api/v1/exchange/progress/"
-RESULTS = "/api/v1/exchange/results/"
-CERTIFICATES = "/api/v1/exchange/certificates/"
-
-
-def auth_for(organisation, scopes):
-    _token, secret = create_api_token(
-        organisation, actor=UserFactory(is_superuser=True), name="zaaksysteem", scopes=scopes
-    )
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-
-
-def released_result_for(candidate):
-    staff = fresh_factor(agency_staff())
-    with transaction.atomic():
-        draft = create_scored_draft(
-            BookingFactory(candidate=candidate), actor=staff, raw=30, source="t"
-        )
-    return release_result(draft, actor=staff)
 
 
 def test_a_municipality_token_sees_only_its_own_residents(client):
