@@ -24,10 +24,11 @@ MAX_CURSOR_LENGTH = 200
 
 def page_query_serializer(max_size: int) -> type[serializers.Serializer]:
     class CursorQuerySerializer(serializers.Serializer):
-        # Any string is a cursor to decode (a blank or control-character one is simply
-        # not one this API gave out: 404), never trimmed into a 400.
+        # Not trimmed: a cursor of whitespace or control characters fits the schema
+        # (minLength 1) and is decoded as given, not refused as blank. An empty one is
+        # refused (400), as the schema says.
         cursor = serializers.CharField(
-            required=False, max_length=MAX_CURSOR_LENGTH, allow_blank=True, trim_whitespace=False
+            required=False, max_length=MAX_CURSOR_LENGTH, trim_whitespace=False
         )
         limit = PlainIntegerField(required=False, min_value=1, max_value=max_size)
 
