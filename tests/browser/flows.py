@@ -80,11 +80,23 @@ def assign_staff(page: Page, session_id: int, *, person: str, role: str) -> None
     submit(page, form)
 
 
-def open_eligibility(page: Page, session_id: int, name: str) -> None:
-    """Search the candidate by name on the booking page and open their eligibility."""
+def search_to_book(page: Page, session_id: int, name: str):
+    """Search the candidate by name on the booking page; their result row."""
     page.goto(f"/planning/sessions/{session_id}/book/")
     page.fill("input[name=q]", name)
     submit(page, "form[role=search]")
-    row = page.locator("tr", has=page.get_by_role("rowheader", name=name, exact=True))
+    return page.locator("tr", has=page.get_by_role("rowheader", name=name, exact=True))
+
+
+def open_eligibility(page: Page, session_id: int, name: str) -> None:
+    """Search a candidate who cannot be booked and open why not."""
+    row = search_to_book(page, session_id, name)
     with page.expect_navigation():
         row.get_by_role("link").first.click()
+
+
+def book_from_search(page: Page, session_id: int, name: str) -> None:
+    """Search a candidate who can be booked and book them from their result row."""
+    row = search_to_book(page, session_id, name)
+    with page.expect_navigation():
+        row.locator("form button[type=submit]").click()

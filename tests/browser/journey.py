@@ -94,9 +94,11 @@ def run(*, new_context, server, world, authenticator, screenshot, scratch) -> Jo
     journey.observed["refusal"] = alert.inner_text()
     audit(planner, "book-refused")
 
-    flows.open_eligibility(planner, session_id, candidate["name"])
+    row = flows.search_to_book(planner, session_id, candidate["name"])
+    expect(row).to_contain_text("Ja")
     audit(planner, "book-eligible")
-    flows.submit(planner, "section form")
+    with planner.expect_navigation():
+        row.locator("form button[type=submit]").click()
     expect(planner.get_by_role("status")).to_contain_text(candidate["name"])
     journey.observed["booked"] = planner.get_by_role("status").inner_text()
     found = re.search(r"\(\S+ ([A-Z0-9-]+)\)", journey.observed["booked"])

@@ -37,8 +37,7 @@ def test_a_planner_plans_publishes_and_books_without_javascript(page, world, aut
         page, room="Lokaal 1", version="KNM-2026A", starts=starts, capacity=6
     )
     flows.publish(page, session_id)
-    flows.open_eligibility(page, session_id, candidate["name"])
-    flows.submit(page, "section form")
+    flows.book_from_search(page, session_id, candidate["name"])
     expect(page.get_by_role("status")).to_contain_text(candidate["name"])
 
 
