@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from typing import cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -225,12 +226,13 @@ def can_import(actor: Actor, organisation_ids: set[int] | None) -> bool:
     return bool(scope) and organisation_ids <= scope
 
 
-def api_candidates(user: User | MachineClient) -> QuerySet[Candidate]:
+def api_candidates(user: User | AnonymousUser | MachineClient) -> QuerySet[Candidate]:
     """The candidates an API caller may read (grading's results, monitoring's exchange).
 
     A token acts for its organisation: the agency sees everyone, a municipality its
     residents, a provider the residents of the municipalities that contracted it. A
-    person sees whom the registry lets them see. Each candidate once (no join rows).
+    person sees whom the registry lets them see; an anonymous caller nobody. Each
+    candidate once (no join rows).
     """
     if isinstance(user, MachineClient):
         organisation = user.organisation
@@ -239,4 +241,6 @@ def api_candidates(user: User | MachineClient) -> QuerySet[Candidate]:
         return Candidate.objects.filter(
             Q(municipality=organisation) | Q(municipality__in=organisation.contracted_by.all())
         )
+    if not isinstance(user, User):
+        return Candidate.objects.none()
     return visible_candidates(user)

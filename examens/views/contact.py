@@ -36,7 +36,7 @@ def _back(request: HttpRequest, candidate_id: int) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def candidate_contact(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def candidate_contact(request, candidate_id: int) -> HttpResponse:
     """GET shows the form filled in; POST changes what changed (audited by the service,
     nothing when nothing changed). A refusal is shown on its field, nothing written."""
     candidate = permissions.candidate_for_viewer(request.user, candidate_id)
