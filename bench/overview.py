@@ -23,6 +23,10 @@ the data is an N+1). Prints per page: p50, p95, queries at both sizes, and
 for the two aggregate pages the ratio raw / page (median over median). The
 last line is `ratio <the lower of the two>`.
 
+The overview and the national view read figures counted ahead by a job (decision
+0033); the bench runs that job first, prints how long it took, and then times the
+pages within the figures' max age (MONITORING_FIGURES_MAX_AGE, 15 minutes).
+
 Exits with status 2 and a message when a page is not there (its URL name does
 not resolve): the bench never times a stand-in.
 """
@@ -161,7 +165,22 @@ def time_raw(sql: str, params) -> float:
     return time.perf_counter() - began
 
 
+def refresh_figures() -> str:
+    """Count the stored figures the overview and national view read (decision 0033), as
+    the beat's job does; a line with the time it took and the snapshot's size."""
+    from examens.audit import SystemActor
+    from monitoring.services import refresh_figures as refresh
+
+    began = time.perf_counter()
+    snapshot = refresh(actor=SystemActor("bench"), force=True)
+    elapsed = time.perf_counter() - began
+    if snapshot is None:
+        raise SystemExit("another job is counting the figures: run again")
+    return f"figures refresh {elapsed:6.1f} s  ({snapshot.cells} cells; the job, not a page)"
+
+
 def counts_only(paths: dict[str, str]) -> dict[str, int]:
+    refresh_figures()
     clients = clients_by_page()
     for name, path in paths.items():
         get(clients[name], path)  # warm: sessions, caches, first-use imports
@@ -208,6 +227,7 @@ def measure(args, paths: dict[str, str]) -> float | None:
     from examens.models import Organisation
 
     small = small_counts(args)
+    print(refresh_figures(), flush=True)
     clients = clients_by_page()
     large = Organisation.objects.get(name=LARGE_MUNICIPALITY[0]).pk
     today = timezone.localdate()

@@ -342,6 +342,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.tasks.complete_pending_certificates_task",
         "schedule": 300.0,
     },
+    "refresh-monitoring-figures": {
+        "task": "monitoring.tasks.refresh_figures_task",
+        "schedule": 900.0,
+    },
     "send-due-webhooks": {
         "task": "monitoring.tasks.send_due_webhooks_task",
         "schedule": 10.0,
@@ -507,4 +511,7 @@ SEARCH_MAX_WORDS = env_int("SEARCH_MAX_WORDS", 5)
 CAPACITY_WAIT_NORM_DAYS = env_int("CAPACITY_WAIT_NORM_DAYS", 28)
 CAPACITY_DEFAULT_WEEKS = env_int("CAPACITY_DEFAULT_WEEKS", 12)
 CAPACITY_MAX_WEEKS = env_int("CAPACITY_MAX_WEEKS", 52)
+# The overview's and national view's figures are counted ahead (decision 0033): a
+# snapshot older than this many seconds is counted again (the beat does it as often).
+MONITORING_FIGURES_MAX_AGE = env_int("MONITORING_FIGURES_MAX_AGE", 900)
 CAPACITY_WAIT_LOOKBACK_DAYS = env_int("CAPACITY_WAIT_LOOKBACK_DAYS", 182)

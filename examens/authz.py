@@ -90,6 +90,7 @@ JOB_SERVICES = frozenset(
         "enqueue_webhook_event",
         "claim_webhook_delivery",
         "record_webhook_attempt",
+        "refresh_figures",
     }
 )
 

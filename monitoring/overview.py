@@ -1,10 +1,11 @@
 """The municipality's overview and the agency's national view: who may see which, and
-the counts per status (decision 0014).
+the counts per status and the indicators (decisions 0014 and 0033).
 
 Statuses come from grading's bulk progress rule (`annotate_progress`), so "completed"
-and "exempted" agree with `candidate_progress`; "at risk" is `overview_rules`. Each
-count is one grouped query (the status is computed once per candidate in SELECT and
-grouped by position), so the number of queries does not depend on the data.
+and "exempted" agree with `candidate_progress`; "at risk" is `overview_rules`. They are
+counted ahead (`monitoring.status_counts` and `overview_indicators`, stored by the
+refresh job) and read here from the current snapshot (`monitoring.figures`): a few
+indexed queries over the stored cells, whatever the number of residents.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, QuerySet
-from django.db.models.functions import ExtractYear
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from examens.exceptions import NotPermitted
 from examens.models import Candidate, Organisation, Role, User
 from examens.permissions import is_agency_member, organisations_for
-from grading.progress_sets import annotate_progress
 
+from . import figures
 from . import overview_rules as rules
+from .figures_models import FigureCell, FigureSnapshot
+from .indicator_tables import Cell, Indicators, indicators_of
+from .status_counts import status_counts  # noqa: F401 (the live count, also from here)
 from .suppression import SuppressedTable, Table, suppress
 
 OVERVIEW_ROLES = frozenset({Role.OFFICER})
@@ -57,6 +60,16 @@ class OverviewFilter:
         if self.route is not None:
             candidates = candidates.filter(route_id=self.route)
         return candidates
+
+    def apply_cells(self, cells: QuerySet[FigureCell]) -> QuerySet[FigureCell]:
+        """The same filters on stored cells."""
+        if self.cohort is not None:
+            cells = cells.filter(cohort=self.cohort)
+        if self.regime:
+            cells = cells.filter(route__regime__code=self.regime)
+        if self.route is not None:
+            cells = cells.filter(route_id=self.route)
+        return cells
 
     def as_data(self) -> dict:
         return {"cohort": self.cohort, "regime": self.regime, "route": self.route}
@@ -100,27 +113,6 @@ def require_national(user: User) -> None:
 # --- counting -----------------------------------------------------------------------------
 
 
-def status_counts(candidates: QuerySet[Candidate], *, by: list[str], today: datetime.date):
-    """[(key values..., status, n)] grouped by the expressions named in `by`
-    (cohort, regime, route, asylum, municipality). One query."""
-    expressions = {
-        "cohort": ExtractYear("term_start"),
-        "regime": F("route__regime__code"),
-        "route": F("route__code"),
-        "asylum": F("is_asylum_migrant"),
-        "municipality": F("municipality_id"),
-    }
-    rows = (
-        annotate_progress(candidates.order_by())
-        .annotate(**{f"k_{name}": expressions[name] for name in by})
-        .annotate(o_status=rules.status_case(today))
-        .values(*(f"k_{name}" for name in by), "o_status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return [(*(row[f"k_{name}"] for name in by), row["o_status"], row["n"]) for row in rows]
-
-
 @dataclass
 class StatusLine:
     key: tuple
@@ -141,6 +133,9 @@ class Overview:
     filters: OverviewFilter
     lines: list[StatusLine]  # per cohort, regime, route and migrant group
     cohorts: list[StatusLine]  # per cohort
+    indicators: Indicators
+    snapshot: FigureSnapshot | None  # None: never counted yet (a count is on its way)
+    fresh: bool = True
 
     @property
     def totals(self) -> list[int]:
@@ -174,28 +169,41 @@ def municipality_overview(
     today: datetime.date | None = None,
 ) -> Overview:
     """The overview of the user's municipality: residents only, per cohort, regime,
-    route and migrant group, by status. Not suppressed (the municipality's own view).
+    route and migrant group, by status, and the indicators, from the current snapshot.
+    Not suppressed (the municipality's own view).
 
-    Raises NotPermitted for a user who is no officer of that municipality. Read-only.
+    Raises NotPermitted for a user who is no officer of that municipality. Read-only
+    (it may ask the job to count the figures again).
     """
     municipality = municipality_for_overview(user, municipality_id)
     today = today or timezone.localdate()
+    snapshot = figures.current(today)
     lines: dict[tuple, StatusLine] = {}
     cohorts: dict[int, StatusLine] = {}
-    by = ["cohort", "regime", "route", "asylum"]
-    for cohort, regime, route, asylum, status, n in status_counts(
-        residents(municipality, filters), by=by, today=today
-    ):
-        key = (cohort, regime, route, bool(asylum))
-        line = lines.setdefault(key, StatusLine(key, _line_label(*key)))
-        line.counts[status] += n
-        per = cohorts.setdefault(cohort, StatusLine((cohort,), str(cohort)))
-        per.counts[status] += n
+    cells: list[Cell] = []
+    if snapshot is not None:
+        stored = filters.apply_cells(
+            FigureCell.objects.filter(snapshot=snapshot, municipality=municipality)
+        ).values_list(
+            "cohort", "route__regime__code", "route__code", "asylum", "measure", "key", "slot", "n"
+        )
+        for cohort, regime, route, asylum, measure, key, slot, n in stored:
+            if measure != FigureCell.Measure.STATUS:
+                cells.append(Cell(None, measure, key, slot, n))
+                continue
+            line_key = (cohort, regime, route, asylum)
+            line = lines.setdefault(line_key, StatusLine(line_key, _line_label(*line_key)))
+            line.counts[key] += n
+            per = cohorts.setdefault(cohort, StatusLine((cohort,), str(cohort)))
+            per.counts[key] += n
     return Overview(
         municipality=municipality,
         filters=filters,
         lines=[lines[k] for k in sorted(lines, key=lambda k: (k[0], k[1], k[2], not k[3]))],
         cohorts=[cohorts[k] for k in sorted(cohorts)],
+        indicators=indicators_of(cells),
+        snapshot=snapshot,
+        fresh=snapshot is not None and figures.is_current(snapshot, today),
     )
 
 
@@ -204,12 +212,15 @@ class NationalView:
     filters: OverviewFilter
     lines: list[StatusLine]  # per municipality (every municipality, zero rows included)
     published: SuppressedTable
+    snapshot: FigureSnapshot | None
+    fresh: bool = True
 
 
 def national_view(
     user: User, *, filters: OverviewFilter, today: datetime.date | None = None
 ) -> NationalView:
-    """Every municipality's residents by status, suppressed (decision 0019).
+    """Every municipality's residents by status, suppressed (decision 0019), from the
+    current snapshot.
 
     Raises NotPermitted unless the user is an officer of the agency. Read-only.
     """
@@ -219,13 +230,19 @@ def national_view(
         "name", "pk"
     )
     lines = {m.pk: StatusLine((m.pk,), m.name) for m in municipalities}
-    counted = status_counts(
-        filters.apply(Candidate.objects.filter(municipality__kind=Organisation.Kind.MUNICIPALITY)),
-        by=["municipality"],
-        today=today,
-    )
-    for municipality_id, status, n in counted:
-        lines[municipality_id].counts[status] += n
+    snapshot = figures.current(today)
+    if snapshot is not None:
+        counted = (
+            filters.apply_cells(
+                FigureCell.objects.filter(snapshot=snapshot, measure=FigureCell.Measure.STATUS)
+            )
+            .values_list("municipality_id", "key")
+            .annotate(n=Sum("n"))
+            .order_by()
+        )
+        for municipality_id, status, n in counted:
+            if municipality_id in lines:
+                lines[municipality_id].counts[status] += n
     ordered = list(lines.values())
     table = Table(
         rows=[line.label for line in ordered],
@@ -236,4 +253,6 @@ def national_view(
         filters=filters,
         lines=ordered,
         published=suppress(table, threshold=suppression_threshold()),
+        snapshot=snapshot,
+        fresh=snapshot is not None and figures.is_current(snapshot, today),
     )

@@ -1,30 +1,36 @@
-"""The national statistics' indicators of the integration act, for a set of candidates.
+"""The national statistics' indicators of the integration act, counted as cells.
 
-Each function is one grouped query over `candidates` (already narrowed to one
-municipality and the filters), whatever their number. Durations are computed once
-per row and grouped (or counted against literal bounds), never per candidate in
-Python.
+Each `*_cells` function is one grouped query (two for the extensions) over
+`candidates`, whatever their number: counts per group of residents (municipality,
+cohort, route, migrant group), indicator key and slot (`monitoring.indicator_tables`).
+Durations are computed once per row and counted against literal bounds in SQL, never
+per candidate in Python. The refresh job stores these cells for every municipality
+(`monitoring.services.figures`); `indicators(candidates)` folds them live, for one set
+of candidates, with the same fold the stored figures use.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Iterator
 
 from django.db.models import (
+    Case,
     Count,
     DateField,
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
 
 from examens.models import Candidate, Decision
@@ -33,36 +39,51 @@ from grading.models import Result
 from grading.progress_sets import progress_rows
 from scheduling.models import Booking
 
-# Bounds of the duration buckets, in days (the last bucket is "longer").
-FIRST_BOOKING_BOUNDS = (91, 182, 365)
-WAIT_BOUNDS = (28, 56, 112)
-ATTEMPT_BUCKETS = (0, 1, 2, 3)  # and "4 or more"
+from . import indicator_tables as t
+from .indicator_tables import Cell, Indicators, indicators_of
+
+GROUP = ("g_municipality", "g_cohort", "g_route", "g_asylum")
 
 
-@dataclass(frozen=True)
-class Buckets:
-    """Counts per duration bucket: bounds (days) and len(bounds) + 1 counts, plus none."""
-
-    bounds: tuple[int, ...]
-    counts: list[int]
-    none: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts) + self.none
+def group_by(path: str = "") -> dict:
+    """The group of residents a cell counts, for rows that reach the candidate by `path`."""
+    return {
+        "g_municipality": F(f"{path}municipality_id"),
+        "g_cohort": ExtractYear(f"{path}term_start"),
+        "g_route": F(f"{path}route_id"),
+        "g_asylum": F(f"{path}is_asylum_migrant"),
+    }
 
 
-def _bucket(days: int, bounds: tuple[int, ...]) -> int:
-    return next((i for i, bound in enumerate(bounds) if days < bound), len(bounds))
+def _group_of(row: dict) -> tuple:
+    return (row["g_municipality"], row["g_cohort"], row["g_route"], bool(row["g_asylum"]))
 
 
-def _days(duration: datetime.timedelta | None) -> int | None:
-    return None if duration is None else duration.days
+def _slots(rows, measure: str, key_field: str | None, slots: dict[int, str]) -> Iterator[Cell]:
+    """A cell per row and non-zero slot, `slots` naming the row's column of each slot."""
+    for row in rows:
+        key = row[key_field] if key_field else ""
+        for slot, name in slots.items():
+            if row[name]:
+                yield Cell(_group_of(row), measure, key, slot, row[name])
 
 
-def first_booking_delay(candidates: QuerySet[Candidate]) -> Buckets:
-    """Candidates by the time from the start of their term to their first booking (any
-    booking made, cancelled ones too); `none`: not booked yet. One query."""
+def _bucket_case(field: str, bounds: tuple[int, ...]) -> Case:
+    whens = [
+        When(**{f"{field}__lt": datetime.timedelta(days=bound)}, then=Value(i))
+        for i, bound in enumerate(bounds)
+    ]
+    return Case(*whens, default=Value(len(bounds)), output_field=IntegerField())
+
+
+def _of(candidates: QuerySet[Candidate]):
+    return candidates.order_by().values("pk")
+
+
+def first_booking_cells(candidates: QuerySet[Candidate]) -> Iterator[Cell]:
+    """Residents by the time from the start of their term to their first booking (any
+    booking made, cancelled ones too), in FIRST_BOOKING_BOUNDS buckets; slot NOT_BOOKED:
+    not booked yet. One query."""
     first = Subquery(
         Booking.objects.filter(candidate=OuterRef("pk"))
         .order_by("created_at", "pk")
@@ -70,185 +91,155 @@ def first_booking_delay(candidates: QuerySet[Candidate]) -> Buckets:
         .values("day")[:1],
         output_field=DateField(),
     )
+    delay = ExpressionWrapper(F("first_booked_on") - F("term_start"), DurationField())
+    slot = Case(
+        When(first_booked_on__isnull=True, then=Value(t.NOT_BOOKED)),
+        default=_bucket_case("delay", t.FIRST_BOOKING_BOUNDS),
+        output_field=IntegerField(),
+    )
     rows = (
         candidates.order_by()
         .annotate(first_booked_on=first)
-        .annotate(delay=ExpressionWrapper(F("first_booked_on") - F("term_start"), DurationField()))
-        .values("delay")
+        .annotate(delay=delay)
+        .annotate(slot=slot, **group_by())
+        .values(*GROUP, "slot")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    counts = [0] * (len(FIRST_BOOKING_BOUNDS) + 1)
-    none = 0
     for row in rows:
-        days = _days(row["delay"])
-        if days is None:
-            none += row["n"]
-        else:
-            counts[_bucket(max(days, 0), FIRST_BOOKING_BOUNDS)] += row["n"]
-    return Buckets(FIRST_BOOKING_BOUNDS, counts, none)
+        yield Cell(_group_of(row), t.FIRST_BOOKING, "", row["slot"], row["n"])
 
 
-@dataclass(frozen=True)
-class ComponentRates:
-    component: str
-    first_sat: int
-    first_passed: int
-    later_sat: int
-    later_passed: int
-
-    @staticmethod
-    def rate(passed: int, sat: int) -> int | None:
-        return None if not sat else round(100 * passed / sat)
-
-    @property
-    def first_rate(self) -> int | None:
-        return self.rate(self.first_passed, self.first_sat)
-
-    @property
-    def later_rate(self) -> int | None:
-        return self.rate(self.later_passed, self.later_sat)
-
-
-def pass_rates(candidates: QuerySet[Candidate]) -> list[ComponentRates]:
+def pass_rates_cells(candidates: QuerySet[Candidate]) -> Iterator[Cell]:
     """Per examined component: sittings (released, current results passed or failed) and
     passes at the first attempt and at later ones. One query."""
     first = Q(booking__attempt_number=1)
     passed = Q(outcome=Result.Outcome.PASSED)
     rows = (
         Result.objects.filter(
-            candidate__in=candidates.order_by().values("pk"),
+            candidate__in=_of(candidates),
             booking__isnull=False,
             is_current=True,
             status=Result.Status.RELEASED,
             outcome__in=[Result.Outcome.PASSED, Result.Outcome.FAILED],
         )
-        .values("component__code")
+        .annotate(**group_by("candidate__"))
+        .values(*GROUP, "component__code")
         .annotate(
             first_sat=Count("pk", filter=first),
             first_passed=Count("pk", filter=first & passed),
             later_sat=Count("pk", filter=~first),
             later_passed=Count("pk", filter=~first & passed),
         )
-        .order_by("component__code")
+        .order_by()
     )
-    return [
-        ComponentRates(
-            r["component__code"],
-            r["first_sat"],
-            r["first_passed"],
-            r["later_sat"],
-            r["later_passed"],
-        )
-        for r in rows
-    ]
+    columns = {
+        t.FIRST_SAT: "first_sat",
+        t.FIRST_PASSED: "first_passed",
+        t.LATER_SAT: "later_sat",
+        t.LATER_PASSED: "later_passed",
+    }
+    yield from _slots(rows, t.PASS_RATES, "component__code", columns)
 
 
-def attempts_used(candidates: QuerySet[Candidate]) -> dict[str, list[int]]:
+def attempts_cells(candidates: QuerySet[Candidate]) -> Iterator[Cell]:
     """Per component of the routes: requirements by attempts used (0, 1, 2, 3, 4 or
     more), as grading's progress rule counts them. One query."""
     rows = (
         progress_rows(candidates.order_by())
         .order_by()
-        .values("component_code", "attempts_used")
+        .values("component_code", "attempts_used", **group_by())
         .annotate(n=Count("pk"))
         .order_by()
     )
-    result: dict[str, list[int]] = {}
     for row in rows:
-        line = result.setdefault(row["component_code"], [0] * (len(ATTEMPT_BUCKETS) + 1))
-        line[min(row["attempts_used"] or 0, len(ATTEMPT_BUCKETS))] += row["n"]
-    return dict(sorted(result.items()))
+        slot = min(row["attempts_used"] or 0, len(t.ATTEMPT_BUCKETS))
+        yield Cell(_group_of(row), t.ATTEMPTS, row["component_code"], slot, row["n"])
 
 
-def waits(candidates: QuerySet[Candidate]) -> dict[str, list[int]]:
+def waits_cells(candidates: QuerySet[Candidate]) -> Iterator[Cell]:
     """Per component: sittings (checked-in bookings) by the wait from booking to the
     session's start, in the buckets of WAIT_BOUNDS. One query."""
     wait = ExpressionWrapper(F("session__starts_at") - F("created_at"), DurationField())
-    bounds = [datetime.timedelta(days=d) for d in WAIT_BOUNDS]
-    buckets = {}
-    buckets["b0"] = Count("pk", filter=Q(wait__lt=bounds[0]))
-    for i in range(1, len(bounds)):
-        buckets[f"b{i}"] = Count("pk", filter=Q(wait__gte=bounds[i - 1], wait__lt=bounds[i]))
-    buckets[f"b{len(bounds)}"] = Count("pk", filter=Q(wait__gte=bounds[-1]))
     rows = (
-        Booking.objects.filter(
-            candidate__in=candidates.order_by().values("pk"),
-            status=Booking.Status.CHECKED_IN,
-        )
+        Booking.objects.filter(candidate__in=_of(candidates), status=Booking.Status.CHECKED_IN)
         .annotate(wait=wait)
-        .values("component__code")
-        .annotate(**buckets)
-        .order_by("component__code")
+        .annotate(slot=_bucket_case("wait", t.WAIT_BOUNDS), **group_by("candidate__"))
+        .values(*GROUP, "component__code", "slot")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    names = [f"b{i}" for i in range(len(bounds) + 1)]
-    found = cast(list[dict[str, Any]], list(rows))
-    return {row["component__code"]: [row[name] for name in names] for row in found}
+    for row in rows:
+        yield Cell(_group_of(row), t.WAITS, row["component__code"], row["slot"], row["n"])
 
 
-@dataclass(frozen=True)
-class Turnaround:
-    component: str
-    on_time: int
-    late: int
-    overdue: int  # not released and past the norm today
-
-
-def turnaround(
+def turnaround_cells(
     candidates: QuerySet[Candidate], *, today: datetime.date | None = None
-) -> list[Turnaround]:
+) -> Iterator[Cell]:
     """Per component: first versions of exam results released within the norm (8 weeks;
-    6 for the state exam NT2 levels), released late, and still unreleased past it. One
-    query."""
+    6 for the state exam NT2 levels), released late, and still unreleased past it on
+    `today`. One query."""
     today = today or timezone.localdate()
     nt2 = Q(level__in=NT2_LEVELS)
     norm = datetime.timedelta(days=NT2_RESULT_DUE_DAYS)
     other_norm = datetime.timedelta(days=RESULT_DUE_DAYS)
     delay = ExpressionWrapper(TruncDate("released_at") - F("sat_on"), DurationField())
-    on_time = Q(released_at__isnull=False) & (
-        (nt2 & Q(delay__lte=norm)) | (~nt2 & Q(delay__lte=other_norm))
-    )
-    late = Q(released_at__isnull=False) & (
-        (nt2 & Q(delay__gt=norm)) | (~nt2 & Q(delay__gt=other_norm))
-    )
+    released = Q(released_at__isnull=False)
+    on_time = released & ((nt2 & Q(delay__lte=norm)) | (~nt2 & Q(delay__lte=other_norm)))
+    late = released & ((nt2 & Q(delay__gt=norm)) | (~nt2 & Q(delay__gt=other_norm)))
     overdue = Q(released_at__isnull=True) & (
         (nt2 & Q(sat_on__lt=today - norm)) | (~nt2 & Q(sat_on__lt=today - other_norm))
     )
     rows = (
-        Result.objects.filter(
-            candidate__in=candidates.order_by().values("pk"), booking__isnull=False, version=1
-        )
+        Result.objects.filter(candidate__in=_of(candidates), booking__isnull=False, version=1)
         .exclude(outcome__in=[Result.Outcome.NO_SHOW, Result.Outcome.REJECTED])
-        .annotate(delay=delay)
-        .values("component__code")
+        .annotate(delay=delay, **group_by("candidate__"))
+        .values(*GROUP, "component__code")
         .annotate(
             on_time=Count("pk", filter=on_time),
             late=Count("pk", filter=late),
             overdue=Count("pk", filter=overdue),
+            all=Count("pk"),
         )
-        .order_by("component__code")
+        .order_by()
     )
-    return [Turnaround(r["component__code"], r["on_time"], r["late"], r["overdue"]) for r in rows]
+    columns = {t.ON_TIME: "on_time", t.LATE: "late", t.OVERDUE: "overdue", t.ALL: "all"}
+    yield from _slots(rows, t.TURNAROUND, "component__code", columns)
 
 
-@dataclass(frozen=True)
-class Extensions:
-    by_ground: list[tuple[str, int, int]]  # (ground, decisions, days)
-    candidates: int
-
-
-def extensions(candidates: QuerySet[Candidate]) -> Extensions:
+def extensions_cells(candidates: QuerySet[Candidate]) -> Iterator[Cell]:
     """Term extensions granted (not withdrawn): per ground the decisions and days, and
-    the candidates with at least one. Two queries."""
+    the residents with at least one (key ""). Two queries."""
     granted = Decision.objects.filter(
-        candidate__in=candidates.order_by().values("pk"),
+        candidate__in=_of(candidates),
         kind=Decision.Kind.TERM_EXTENSION,
         withdrawn_at__isnull=True,
-    )
+    ).annotate(**group_by("candidate__"))
     rows = (
-        granted.values("ground")
+        granted.values(*GROUP, "ground")
         .annotate(n=Count("pk"), days=Sum("extension_days"))
-        .order_by("ground")
+        .order_by()
     )
-    people = granted.order_by().aggregate(n=Count("candidate", distinct=True))["n"]
-    return Extensions([(r["ground"], r["n"], r["days"] or 0) for r in rows], people)
+    yield from _slots(rows, t.EXTENSIONS, "ground", {t.DECISIONS: "n", t.DAYS: "days"})
+    people = granted.values(*GROUP).annotate(n=Count("candidate", distinct=True)).order_by()
+    for row in people:
+        yield Cell(_group_of(row), t.EXTENSIONS, "", t.PEOPLE, row["n"])
+
+
+def indicator_cells(
+    candidates: QuerySet[Candidate], *, today: datetime.date | None = None
+) -> Iterator[Cell]:
+    """Every indicator's cells for `candidates`: seven queries."""
+    yield from first_booking_cells(candidates)
+    yield from pass_rates_cells(candidates)
+    yield from attempts_cells(candidates)
+    yield from waits_cells(candidates)
+    yield from turnaround_cells(candidates, today=today)
+    yield from extensions_cells(candidates)
+
+
+def indicators(
+    candidates: QuerySet[Candidate], *, today: datetime.date | None = None
+) -> Indicators:
+    """Every indicator of `candidates`, counted now (the pages read stored figures)."""
+    return indicators_of(indicator_cells(candidates, today=today))

@@ -1,4 +1,4 @@
-"""Celery tasks of monitoring: the webhook outbox.
+"""Celery tasks of monitoring: the webhook outbox, and counting the figures ahead.
 
 `send_due_webhooks_task` (on the beat every ten seconds, config/settings.py) selects
 the due deliveries cheaply and sends each through `deliver_webhook_task`, which
@@ -8,19 +8,26 @@ Safe to run twice or concurrently: a delivery whose lease holds is skipped.
 
 from __future__ import annotations
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
+
+from examens.audit import SystemActor
 
 from .services import (
     claim_webhook_delivery,
     due_webhook_deliveries,
     endpoint_secret,
     record_webhook_attempt,
+    refresh_figures,
 )
 from .webhook_http import Answer, post
 from .webhook_policy import now
 from .webhook_receivers import WEBHOOKS
 from .webhook_signing import encode_body, signed_headers
+
+FIGURES = SystemActor("monitoring-figures")
 
 
 def deliver_webhook(delivery_id: int) -> Answer | None:
@@ -68,3 +75,12 @@ def send_due_webhooks_task(limit: int = 500) -> int:
     for delivery_id in due:
         deliver_webhook_task.delay(delivery_id)
     return len(due)
+
+
+@shared_task
+def refresh_figures_task(day: str | None = None) -> int | None:
+    """Count the overview's and national view's figures for `day` (ISO; today) unless
+    a fresh snapshot is there (refresh_figures); the snapshot's id, or None when another
+    worker is counting. On the beat every 15 minutes; pages ask for it when stale."""
+    snapshot = refresh_figures(actor=FIGURES, day=datetime.date.fromisoformat(day) if day else None)
+    return snapshot.pk if snapshot else None

@@ -6,6 +6,8 @@ from django import forms
 from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -13,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from examens.audit import record_event
 from examens.models import Regime, Route, User
 
+from . import indicator_tables as indicators
 from . import overview as selectors
-from . import overview_indicators as indicators
 from .exports import stream_table
 from .overview_chart import status_bars
 from .overview_rules import STATUSES
@@ -78,17 +80,19 @@ def overview(request):
         return render(request, "monitoring/overview.html", context, status=400)
     filters = form.filters()
     result = selectors.municipality_overview(request.user, filters=filters)
-    people = selectors.residents(result.municipality, filters)
+    figures = result.indicators
     context.update(
         result=result,
+        snapshot=result.snapshot,
+        fresh=result.fresh,
         statuses=[selectors.STATUS_LABELS[s] for s in STATUSES],
         chart=status_bars([(line.label, line.cells()) for line in result.cohorts]),
-        first_booking=indicators.first_booking_delay(people),
-        pass_rates=indicators.pass_rates(people),
-        attempts=indicators.attempts_used(people),
-        waits=indicators.waits(people),
-        turnaround=indicators.turnaround(people),
-        extensions=indicators.extensions(people),
+        first_booking=figures.first_booking,
+        pass_rates=figures.pass_rates,
+        attempts=figures.attempts,
+        waits=figures.waits,
+        turnaround=figures.turnaround,
+        extensions=figures.extensions,
         first_booking_bounds=indicators.FIRST_BOOKING_BOUNDS,
         wait_bounds=indicators.WAIT_BOUNDS,
     )
@@ -107,6 +111,8 @@ def national(request):
     published = view.published
     context.update(
         view=view,
+        snapshot=view.snapshot,
+        fresh=view.fresh,
         published=published,
         statuses=published.columns,
         chart=status_bars([(_("All municipalities"), published.column_totals)]),
@@ -133,6 +139,7 @@ def _export(
     keys: list[str],
     filters: selectors.OverviewFilter,
     user: User,
+    snapshot,
 ):
     """Record the export (audit event, its own transaction), then stream it."""
     with transaction.atomic():
@@ -156,9 +163,13 @@ def _export(
             "%(marker)s: fewer than %(threshold)s, or hidden so that such a number "
             "cannot be recomputed"
         )
-        % {"marker": published.marker, "threshold": published.threshold}
+        % {"marker": published.marker, "threshold": published.threshold},
+        _("Figures as counted at %(at)s")
+        % {"at": date_format(localtime(snapshot.taken_at), "DATETIME_FORMAT")}
+        if snapshot
+        else _("The figures have not been counted yet"),
     ]
-    rows.append([*legend, *([""] * (len(columns) - 1))])
+    rows.extend([line, *([""] * (len(columns) - 1))] for line in legend)
     return stream_table(filename=f"{kind}-{fmt}", columns=columns, rows=iter(rows), fmt=fmt)
 
 
@@ -180,6 +191,7 @@ def overview_export(request, fmt: str):
         keys=keys,
         filters=filters,
         user=request.user,
+        snapshot=result.snapshot,
     )
 
 
@@ -200,6 +212,7 @@ def national_export(request, fmt: str):
         keys=[str(_("Municipality"))],
         filters=filters,
         user=request.user,
+        snapshot=view.snapshot,
     )
 
 

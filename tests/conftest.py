@@ -195,6 +195,14 @@ def temporary_files(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def figures_counted_on_every_read(settings):
+    """The monitoring pages read stored figures (decision 0033); tests that change data
+    and then read a page want the figures counted again at once. Tests of staleness set
+    a max age of their own."""
+    settings.MONITORING_FIGURES_MAX_AGE = 0
+
+
+@pytest.fixture(autouse=True)
 def celery_in_process(request):
     """Run tasks in the test's own process, unless the test is marked `real_worker`.
 

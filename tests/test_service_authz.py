@@ -462,6 +462,7 @@ JOB_CASES: dict[str, Callable] = {
     "enqueue_webhook_event": lambda w, a: _mon().enqueue_webhook_event(
         "booking.made", actor=a, candidate_id=w.candidate.pk, objects={}
     ),
+    "refresh_figures": lambda w, a: _mon().refresh_figures(actor=a),
     "claim_webhook_delivery": lambda w, a: _mon().claim_webhook_delivery(w.delivery.pk, actor=a),
     "record_webhook_attempt": lambda w, a: _mon().record_webhook_attempt(
         w.delivery.pk, actor=a, lease_token="t", answer=Answer(200)

@@ -3,6 +3,7 @@ its audit event."""
 
 from ._webhook_common import endpoint_secret
 from .at_risk import AtRiskRuleError, record_at_risk_export, update_at_risk_rule
+from .figures import refresh_figures
 from .webhook_outbox import (
     claim_webhook_delivery,
     due_webhook_deliveries,
@@ -31,6 +32,7 @@ __all__ = [
     "entitled_endpoints",
     "record_at_risk_export",
     "record_webhook_attempt",
+    "refresh_figures",
     "register_webhook_endpoint",
     "update_at_risk_rule",
 ]

@@ -1,0 +1,40 @@
+"""Which stored figures a page reads (decision 0033).
+
+`current(day)` is the newest snapshot when it is fresh: counted for `day`, with the
+at-risk rules now active, less than MONITORING_FIGURES_MAX_AGE seconds ago. Otherwise
+it asks for a count (`refresh_figures_task`, at most once per max age): in embedded
+mode the task runs at once and the page reads the new snapshot; in services mode a
+worker counts, and the page reads the older snapshot meanwhile, saying when it was
+counted, or None when nothing was ever counted.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.cache import cache
+
+from .figures_models import FigureSnapshot
+from .figures_state import is_fresh, max_age, newest_snapshot, rules_fingerprint
+from .tasks import refresh_figures_task
+
+
+def current(day: datetime.date) -> FigureSnapshot | None:
+    rules = rules_fingerprint()
+    newest = newest_snapshot()
+    if newest is not None and is_fresh(newest, day=day, rules=rules):
+        return newest
+    request_refresh(day, rules)
+    return newest_snapshot()
+
+
+def is_current(snapshot: FigureSnapshot, day: datetime.date) -> bool:
+    return is_fresh(snapshot, day=day, rules=rules_fingerprint())
+
+
+def request_refresh(day: datetime.date, rules: str) -> None:
+    """Queue one count for `day` and `rules`; asked again within the max age, nothing."""
+    age = max_age()
+    if age and not cache.add(f"monitoring:figures:{day.isoformat()}:{rules}", 1, timeout=age):
+        return
+    refresh_figures_task.delay(day.isoformat())
