@@ -11,8 +11,8 @@ is grading's knowledge. Grading therefore registers its own rule at start-up::
     # grading/apps.py
     def ready(self):
         from scheduling.eligibility import register_check
-        from grading.eligibility import refuse_when_passed
-        register_check(refuse_when_passed)
+        from grading.eligibility import FIRST_PASS, refuse_when_passed
+        register_check(refuse_when_passed, facts=[FIRST_PASS])
 
 A check is `fn(context: EligibilityContext) -> BookingRefused | None`; it must
 only read, and should raise nothing else. Registered checks run after the
@@ -27,7 +27,7 @@ then running the very same rules. A registered check that reads the database
 names what it reads as a `Fact` (how to read it for one context and for many)
 and reads it through `ctx.fact(FACT)`; registered with
 `register_check(check, facts=[FACT])`, the fact is read once for the whole page
-(docs/decisions/0032).
+(docs/decisions/0032-booking-from-search.md).
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ class Fact:
     `one(ctx)` reads the value for one context; `many(contexts)` reads it for several
     contexts of one session at once, in a fixed number of statements whatever their
     number, and returns one value per context, in their order. Both must give the same
-    value (tests/scheduling/test_book_search.py holds them to it through the rules).
+    value (tests/scheduling/test_assess_many.py holds them to it through the rules).
     Compared by identity: declare each fact once, at module level.
     """
 

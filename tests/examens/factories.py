@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from examens.models import (
     Candidate,
     Component,
+    Decision,
     ExamCentre,
     Membership,
     Organisation,
@@ -122,6 +123,19 @@ class CandidateFactory(factory.django.DjangoModelFactory[Candidate]):
     route = factory.LazyFunction(route)
     term_start = datetime.date(2025, 1, 15)
     term_end = factory.LazyAttribute(lambda c: add_years(c.term_start, 3))
+
+
+def decide(candidate: Candidate, kind: str, **kwargs) -> Decision:
+    """A live decision of `kind` about `candidate`, made directly (not through the
+    service) by a new user for the candidate's municipality; `reason` "test" unless given."""
+    kwargs.setdefault("reason", "test")
+    return Decision.objects.create(
+        candidate=candidate,
+        kind=kind,
+        decided_by=UserFactory.create(),
+        decided_for=candidate.municipality,
+        **kwargs,
+    )
 
 
 def add_totp_device(user: User) -> TOTPDevice:

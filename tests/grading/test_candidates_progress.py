@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from examens.models import Candidate, Route
 from grading.selectors import candidate_progress, candidates_progress
-from tests.examens.factories import CandidateFactory, OrganisationFactory, UserFactory
-from tests.grading.test_progress_sets import PROPERTY, build, candidate
+from tests.examens.factories import CandidateFactory, OrganisationFactory
+from tests.grading.test_progress_sets import PROPERTY, build_all, candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_asked_together_each_candidate_gets_what_it_gets_alone(specs):
     """Decisions, results, bookings and routes of one candidate never leak to another."""
     with transaction.atomic():
-        municipality = OrganisationFactory()
-        user = UserFactory()
-        routes = list(Route.objects.order_by("pk"))
-        made = [build(s, municipality=municipality, user=user, routes=routes) for s in specs]
+        municipality, made = build_all(specs)
         alone = {}
         for person in made:
             # A fresh instance, so that nothing read for one call serves the other.

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from examens.models import Candidate, Component, Decision, Route
+from examens.models import Candidate, Component, Decision, Organisation, Route
 from grading.models import Result
 from grading.progress_sets import annotate_progress, outstanding_requirements, progress_rows
 from grading.selectors import STATUS_OUTSTANDING, candidate_progress
@@ -126,14 +126,21 @@ def build(spec, *, municipality, user, routes):
     return made
 
 
+def build_all(specs) -> tuple[Organisation, list[Candidate]]:
+    """A new municipality and the candidates of `specs` in it, decided by one user."""
+    municipality = OrganisationFactory()
+    user = UserFactory()
+    routes = list(Route.objects.order_by("pk"))
+    return municipality, [
+        build(spec, municipality=municipality, user=user, routes=routes) for spec in specs
+    ]
+
+
 @PROPERTY
 @given(specs=st.lists(candidate, min_size=1, max_size=3))
 def test_bulk_progress_equals_candidate_progress_for_every_candidate(specs):
     with transaction.atomic():
-        municipality = OrganisationFactory()
-        user = UserFactory()
-        routes = list(Route.objects.order_by("pk"))
-        made = [build(s, municipality=municipality, user=user, routes=routes) for s in specs]
+        municipality, made = build_all(specs)
         candidates = Candidate.objects.filter(municipality=municipality)
 
         rows = list(progress_rows(candidates))

@@ -23,22 +23,11 @@ from scheduling.eligibility import (
 )
 from scheduling.exceptions import BookingRefused
 from scheduling.models import Booking, ExamSession
-from tests.examens.factories import UserFactory, component, route
+from tests.examens.factories import component, decide, route
 from tests.grading.factories import sat_attempt
 from tests.scheduling.factories import SessionFactory, candidate_for, version
 
 pytestmark = pytest.mark.django_db
-
-
-def decide(candidate, kind, **kwargs):
-    kwargs.setdefault("reason", "test")
-    return Decision.objects.create(
-        candidate=candidate,
-        kind=kind,
-        decided_by=UserFactory(),
-        decided_for=candidate.municipality,
-        **kwargs,
-    )
 
 
 def outcome(assessment):

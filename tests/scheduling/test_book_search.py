@@ -2,34 +2,21 @@
 the candidate can be booked, bookable rows book through the service, and the page reads
 as many statements for 2 rows as for 20."""
 
-import datetime
-
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
 from examens.models import AuditEvent, Decision
 from scheduling.eligibility import assess
 from scheduling.models import Booking, ExamSession
 from scheduling.services import book_candidate
-from tests.conftest import agency_staff, login_verified
+from tests.conftest import agency_staff
+from tests.examens.factories import decide
 from tests.examens.test_search import holds_number
-from tests.scheduling.factories import SessionFactory, candidate_for, planner_of
-from tests.scheduling.test_assess_many import candidates_with_history, decide, statements
+from tests.scheduling.factories import candidate_for
+from tests.scheduling.test_assess_many import candidates_with_history, statements
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def session():
-    return SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=3))
-
-
-@pytest.fixture
-def planner_client(client, session):
-    login_verified(client, planner_of(session.centre.organisation))
-    return client
 
 
 def book_url(session):

@@ -23,7 +23,7 @@ from scheduling.services import (
     reschedule_booking,
 )
 from tests.conftest import agency_staff
-from tests.examens.factories import UserFactory, component, route
+from tests.examens.factories import component, decide, route
 from tests.scheduling.factories import SessionFactory, candidate_for, version
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +32,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def actor():
     return agency_staff()
-
-
-def decide(candidate, kind, **kwargs):
-    kwargs.setdefault("reason", "test")
-    return Decision.objects.create(
-        candidate=candidate,
-        kind=kind,
-        decided_by=UserFactory(),
-        decided_for=candidate.municipality,
-        **kwargs,
-    )
 
 
 def refusal_code(session, candidate, actor):

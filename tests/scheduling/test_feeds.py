@@ -11,7 +11,7 @@ from scheduling.models import CalendarFeed
 from scheduling.services import create_calendar_feed, revoke_calendar_feed
 from tests.conftest import agency_staff, login_verified
 from tests.examens.factories import CentreFactory, MembershipFactory, UserFactory
-from tests.scheduling.factories import SessionFactory, planner_of
+from tests.scheduling.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,12 +67,6 @@ def test_revoking_is_idempotent_with_one_audit_event():
 @pytest.fixture
 def session():
     return SessionFactory()
-
-
-@pytest.fixture
-def planner_client(client, session):
-    login_verified(client, planner_of(session.centre.organisation))
-    return client
 
 
 def test_feeds_page_lists_the_planners_centres(planner_client, session):

@@ -32,23 +32,6 @@ def session():
     return SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=10))
 
 
-@pytest.fixture
-def planner(session):
-    return planner_of(session.centre.organisation)
-
-
-@pytest.fixture
-def planner_client(client, planner):
-    login_verified(client, planner)
-    return client
-
-
-@pytest.fixture
-def stranger_client(client):
-    login_verified(client, MembershipFactory(role=Role.PLANNER).user)
-    return client
-
-
 def booked(session, **kwargs) -> Booking:
     return book_candidate(session, actor=agency_staff(), candidate=candidate_for(session, **kwargs))
 

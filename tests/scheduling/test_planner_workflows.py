@@ -25,12 +25,6 @@ def session():
     return SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=20))
 
 
-@pytest.fixture
-def planner_client(client, session):
-    login_verified(client, planner_of(session.centre.organisation))
-    return client
-
-
 def _plan(client, in_room, **extra):
     starts = (timezone.localtime() + datetime.timedelta(days=30)).strftime("%Y-%m-%dT10:00")
     data = {

@@ -1,14 +1,12 @@
 """The booking page's and the door's searches: linear in their words, capped, and a BSN
 looked up by POST, never searched through a URL."""
 
-import datetime
 import logging
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from scheduling.models import Booking
 from scheduling.selectors import candidates_to_book, find_bookings
@@ -16,25 +14,9 @@ from scheduling.services import book_candidate
 from tests.conftest import agency_staff, login_verified
 from tests.examens.factories import CandidateFactory, OrganisationFactory
 from tests.examens.test_search import ELEVEN_WORDS, bsn_forms, holds_number, the_search
-from tests.scheduling.factories import SessionFactory, candidate_for, planner_of
+from tests.scheduling.factories import candidate_for, planner_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def session():
-    return SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=3))
-
-
-@pytest.fixture
-def planner(session):
-    return planner_of(session.centre.organisation)
-
-
-@pytest.fixture
-def planner_client(client, planner):
-    login_verified(client, planner)
-    return client
 
 
 def book_url(session):

@@ -11,26 +11,9 @@ from scheduling.models import Booking, CalendarFeed, ExamSession
 from scheduling.services import book_candidate, create_calendar_feed
 from tests.conftest import agency_staff, login_verified
 from tests.examens.factories import MembershipFactory, RoomFactory, UserFactory
-from tests.scheduling.factories import SessionFactory, candidate_for, planner_of, version
+from tests.scheduling.factories import SessionFactory, candidate_for, version
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def session():
-    return SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=3))
-
-
-@pytest.fixture
-def planner_client(client, session):
-    login_verified(client, planner_of(session.centre.organisation))
-    return client
-
-
-@pytest.fixture
-def stranger_client(client):
-    login_verified(client, MembershipFactory(role=Role.PLANNER).user)
-    return client
 
 
 SESSION_PAGES = ["scheduling:session-detail", "scheduling:session-book", "scheduling:door"]
