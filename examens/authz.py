@@ -21,8 +21,8 @@ Three kinds of actor:
   open to a job (listed in `JOB_SERVICES`, checked by
   tests/test_service_authz.py): the outbox (`claim_invitation`,
   `mark_invitation_sent`, `release_invitation`, `record_invitation_failure`,
-  `claim_reminder`, routing invitations by post: `route_invitation_by_post`,
-  `route_invitations_by_post`), closing booking
+  `claim_reminder`, routing letters by post: `route_invitation_by_post`,
+  `route_invitations_by_post`, `route_letter_by_post`), closing booking
   (`close_booking`), expiring offers (`expire_offer`), flagging overdue
   results (`flag_overdue_results`), issuing and re-evaluating certificates
   and noting a stored PDF (`issue_certificate`, `reevaluate_certificate`,
@@ -76,6 +76,7 @@ JOB_SERVICES = frozenset(
         "claim_reminder",
         "route_invitation_by_post",
         "route_invitations_by_post",
+        "route_letter_by_post",
         "close_booking",
         "expire_offer",
         "flag_overdue_results",

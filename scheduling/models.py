@@ -201,6 +201,22 @@ class Booking(models.Model):
     # planner marks the printed letter sent (scheduling/services/letters.py).
     invitation_by_post_at = models.DateTimeField(null=True, blank=True, editable=False)
     letter_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The reminder and cancellation notice of a candidate without an e-mail address go
+    # by post too: routed (the mail path's mark) and posted (the planner's mark).
+    reminder_by_post_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_letter_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancellation_by_post_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancellation_letter_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The booking this one replaced: set by reschedule_booking and by the rebooking of a
+    # cancelled session, so that its invitation says the exam was moved (decision 0029).
+    moved_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moved_to",
+        editable=False,
+    )
     identity_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

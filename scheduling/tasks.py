@@ -20,10 +20,11 @@ from django.utils import timezone
 from examens.audit import SystemActor
 from examens.mail import TRANSIENT_MAIL_ERRORS, render_bilingual
 
+from .letter_pdf import CANCELLATION, REMINDER
 from .models import Booking, ComponentPolicy, ExamSession, WaitingListEntry
 from .qr import qr_filename, reference_qr_png
 from .services import close_booking, expire_offer
-from .services.letters import route_invitations_by_post
+from .services.letters import route_invitations_by_post, route_letter_by_post
 from .services.outbox import (
     claim_invitation,
     claim_reminder,
@@ -110,14 +111,22 @@ def send_booking_mail_task(booking_id: int, kind: str) -> None:
     """Mail the candidate about a booking: invitation (with the booking reference and
     a PNG QR code of it, to scan at the door), reminder, cancellation or session
     cancelled. Never a BSN; the QR code holds the reference only.
-    Invitations are sent at least once and marked sent (deliver_invitation)."""
+    Invitations are sent at least once and marked sent (deliver_invitation). A
+    candidate without an e-mail address gets a letter instead (services/letters.py)."""
     if kind not in MAIL_KINDS:
         raise ValueError(kind)
     if kind == "invitation":
         deliver_invitation(booking_id)
         return
     booking = Booking.objects.select_related(*_FOR_MAIL).filter(pk=booking_id).first()
-    if booking is None or not booking.candidate.email:
+    if booking is None:
+        return
+    if not booking.candidate.email:
+        # The address was removed after the mail was queued: a letter instead, never
+        # nothing (the services route an e-mail-less candidate before queueing).
+        route_letter_by_post(
+            booking_id, actor=JOBS, kind=REMINDER if kind == "reminder" else CANCELLATION
+        )
         return
     _booking_message(booking, kind).send()
 
@@ -214,7 +223,8 @@ def expire_offers_task() -> int:
 
 @shared_task
 def send_reminders_task() -> int:
-    """Queue a reminder for every booked seat within its component's reminder window."""
+    """Queue a reminder for every booked seat within its component's reminder window;
+    a candidate without an e-mail address is routed to post (claim_reminder)."""
     now = timezone.now()
     sent = 0
     policies = {p.component_id: p.reminder_days for p in ComponentPolicy.objects.all()}
@@ -223,6 +233,7 @@ def send_reminders_task() -> int:
     candidates = Booking.objects.filter(
         status=Booking.Status.BOOKED,
         reminder_sent_at__isnull=True,
+        reminder_by_post_at__isnull=True,
         session__starts_at__gt=now,
         session__starts_at__lte=now + datetime.timedelta(days=longest),
     ).select_related("session")

@@ -69,6 +69,10 @@ EXEMPT = {
     "pending_invitations": "read",
     "unreachable_by_mail": "read",
     "letters_due": "read: narrows a queryset the caller already gated",
+    "describe_letters": "read: the kinds of bookings letters_due returned",
+    "letter_kind": "read: which letter a booking is due",
+    "announced_predecessor": "read: the booking a move replaced",
+    "route_by_post_locked": "internal: under the lock of a service that authorised its actor",
     "record_api_token_use": "a usage stamp of the token that authenticated the request",
     "feed_token_digest": "pure digest",
     "import_limits": "read: the configured size limits of an import",
@@ -295,11 +299,11 @@ CASES: dict[str, tuple[str, Callable]] = {
     "mark_no_show": (Role.OFFICER, lambda w, a: _sch().mark_no_show(w.booking, actor=a)),
     "mark_letter_sent": (
         Role.EXAMINER,
-        lambda w, a: _letters().mark_letter_sent(w.booking, actor=a),
+        lambda w, a: _letters().mark_letter_sent(w.booking, actor=a, kind="invitation"),
     ),
     "letter_for_booking": (
         Role.EXAMINER,
-        lambda w, a: _letters().letter_for_booking(w.booking, actor=a),
+        lambda w, a: _letters().letter_for_booking(w.booking, actor=a, kind="invitation"),
     ),
     "check_in_booking": (
         Role.OFFICER,
@@ -445,6 +449,9 @@ JOB_CASES: dict[str, Callable] = {
         w.booking.pk, actor=a
     ),
     "route_invitations_by_post": lambda w, a: _letters().route_invitations_by_post(actor=a),
+    "route_letter_by_post": lambda w, a: _letters().route_letter_by_post(
+        w.booking.pk, actor=a, kind="reminder"
+    ),
     "close_booking": lambda w, a: _sch().close_booking(w.session, actor=a),
     "expire_offer": lambda w, a: _sch().expire_offer(w.entry, actor=a),
     "flag_overdue_results": lambda w, a: _gr().flag_overdue_results(actor=a),

@@ -69,6 +69,7 @@ def book_locked(
     context: EligibilityContext | None = None,
     skip_capacity: bool = False,
     announce: bool = True,
+    moved_from: Booking | None = None,
 ) -> Booking:
     """Book `candidate` into the already *locked* `session` (the caller holds the row lock).
 
@@ -77,6 +78,7 @@ def book_locked(
     indexes becomes a clear AlreadyBooked, not an IntegrityError, and the
     caller's transaction stays usable. With `announce` False the caller sends
     the `booking_changed` signal itself (a move is one change, not two).
+    `moved_from` is the booking this one replaces (a move: its letter says so).
     """
     context = context or build_context(candidate, session, now=_now())
     assessment = assess(candidate, session, context=context, include_capacity=not skip_capacity)
@@ -91,6 +93,7 @@ def book_locked(
         attempts_so_far=context.attempts_so_far,
         savepoint=True,
         announce=announce,
+        moved_from=moved_from,
     )
 
 
@@ -105,6 +108,7 @@ def _write_booking(
     savepoint: bool,
     seat_taken: bool = False,
     announce: bool = True,
+    moved_from: Booking | None = None,
 ) -> Booking:
     """Insert the booking, take the seat and write the audit event (session row locked).
 
@@ -139,6 +143,7 @@ def _write_booking(
         reference=new_reference(),
         booked_by=user_or_none(actor),
         status_changed_at=moment,
+        moved_from=moved_from,
     )
     try:
         if savepoint:

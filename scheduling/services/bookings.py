@@ -13,12 +13,14 @@ from examens.jobs import enqueue_on_commit
 
 from .. import permissions
 from ..exceptions import BookingStateError, SchedulingError
+from ..letter_pdf import CANCELLATION
 from ..models import Booking, ExamSession
 from ..selectors import policy_for
 from ..signals import CANCELLED, MOVED, send_booking_changed_on_commit
 from ._common import lock_booking, lock_session, lock_sessions
 from ._common import now as _now
 from .book import book_locked
+from .letters import route_by_post_locked
 from .offers import offer_freed_seat
 
 CLOSED_STATUSES = (Booking.Status.CANCELLED, Booking.Status.SESSION_CANCELLED)
@@ -76,7 +78,9 @@ def cancel_booking(
     `reason` is required). The freed seat is offered to the waiting list.
     Idempotent: a cancelled booking is returned unchanged. Raises
     BookingStateError (checked in, no-show, session started), SchedulingError.
-    Side effect: cancellation mail after commit.
+    Side effect: cancellation mail after commit; without an e-mail address the
+    notice is routed to post (`cancellation_by_post_at`, audit
+    `scheduling.booking.cancellation_by_post`) for the planner's letters page.
     """
     authz.require(permissions.can_book(actor, booking.session, booking.candidate))
     with transaction.atomic():
@@ -93,7 +97,10 @@ def cancel_booking(
         cancel_locked(booking, session, actor=actor, reason=reason, reason_accepted=reason_accepted)
         send_booking_changed_on_commit(booking, CANCELLED)
         offer_freed_seat(session, actor=actor)
-        enqueue_on_commit("scheduling.tasks.send_booking_mail_task", booking.pk, "cancelled")
+        if booking.candidate.email:
+            enqueue_on_commit("scheduling.tasks.send_booking_mail_task", booking.pk, "cancelled")
+        else:
+            route_by_post_locked(booking, CANCELLATION, actor=actor)
         return booking
 
 
@@ -110,7 +117,8 @@ def reschedule_booking(
     The old booking is cancelled under the cancellation policy (a late move
     counts as an attempt unless the reason is accepted) and a new booking is
     made under every booking rule; if the new one is refused nothing changes.
-    Both sessions are locked in primary-key order. Returns the new booking.
+    Both sessions are locked in primary-key order. Returns the new booking, whose
+    `moved_from` is the old one (a letter by post then says the exam was moved).
     Raises SchedulingError, BookingStateError, BookingRefused.
     """
     person = authz.require_person(actor)
@@ -140,7 +148,11 @@ def reschedule_booking(
             booking, old_session, actor=actor, reason=reason, reason_accepted=reason_accepted
         )
         new = book_locked(
-            sessions[to_session.pk], actor=actor, candidate=booking.candidate, announce=False
+            sessions[to_session.pk],
+            actor=actor,
+            candidate=booking.candidate,
+            announce=False,
+            moved_from=booking,
         )
         send_booking_changed_on_commit(new, MOVED, previous=booking)
         record_event(

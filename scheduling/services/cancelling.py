@@ -16,12 +16,14 @@ from examens.models import (
 
 from .. import permissions
 from ..exceptions import BookingRefused, SessionError
+from ..letter_pdf import CANCELLATION
 from ..models import Booking, ExamSession, WaitingListEntry
 from ..selectors import LIVE_STATUSES
 from ..signals import CANCELLED, MOVED, send_booking_changed_on_commit
 from ._common import lock_sessions
 from ._common import now as _now
 from .book import book_locked
+from .letters import route_by_post_locked
 
 
 def _cancel_locked(
@@ -57,7 +59,11 @@ def _cancel_locked(
             try:
                 with transaction.atomic():
                     new = book_locked(
-                        rebook_into, actor=actor, candidate=booking.candidate, announce=False
+                        rebook_into,
+                        actor=actor,
+                        candidate=booking.candidate,
+                        announce=False,
+                        moved_from=booking,
                     )
             except BookingRefused:
                 new = None
@@ -65,9 +71,12 @@ def _cancel_locked(
             send_booking_changed_on_commit(new, MOVED, previous=booking)
         else:
             send_booking_changed_on_commit(booking, CANCELLED)
-            enqueue_on_commit(
-                "scheduling.tasks.send_booking_mail_task", booking.pk, "session_cancelled"
-            )
+            if booking.candidate.email:
+                enqueue_on_commit(
+                    "scheduling.tasks.send_booking_mail_task", booking.pk, "session_cancelled"
+                )
+            else:  # a letter instead (services/letters.py)
+                route_by_post_locked(booking, CANCELLATION, actor=actor)
         outcome.append((booking, new))
     record_event(
         actor,
@@ -93,8 +102,10 @@ def cancel_session(
 
     Every open booking becomes `session_cancelled` (not an attempt); with
     `rebook_into` each candidate is booked into that session under every
-    booking rule (invitation mail), and whoever cannot be rebooked is sent a
-    cancellation notice, as is everyone when there is no `rebook_into`.
+    booking rule (invitation mail; the new booking's `moved_from` is the old
+    one), and whoever cannot be rebooked is sent a cancellation notice, as is
+    everyone when there is no `rebook_into` (by post without an e-mail address:
+    routed for the planner's letters page).
     Outstanding waiting-list offers go back to the queue. Idempotent for a
     cancelled session. Raises SessionError (held or later, no reason).
     """

@@ -21,9 +21,11 @@ from examens import authz
 from examens.audit import Actor, record_event
 from examens.jobs import enqueue_on_commit
 
+from ..letter_pdf import REMINDER
 from ..models import Booking
 from ._common import lock_booking
 from ._common import now as _now
+from .letters import route_by_post_locked
 
 MAX_INVITATION_ATTEMPTS = 5
 # Long enough for one send (SMTP timeouts included), short enough that a crashed
@@ -170,15 +172,26 @@ def claim_reminder(booking: Booking, *, actor: Actor) -> bool:
     """Mark a booked seat's reminder as due and queue its mail after commit.
 
     Idempotent: False (nothing queued) when the reminder was already sent or
-    the booking is no longer booked. Used by the periodic reminder job. The
-    mail leaves after commit, never under the row lock. The mark comes first,
-    so a task lost after the commit loses that reminder (at most once; the
-    invitation, which matters more, is leased: decision 0008).
+    routed to post, or the booking is no longer booked. Used by the periodic
+    reminder job. The mail leaves after commit, never under the row lock. The
+    mark comes first, so a task lost after the commit loses that reminder (at
+    most once; the invitation, which matters more, is leased: decision 0008).
+    A candidate without an e-mail address gets a letter instead: the reminder
+    is routed to post (`reminder_by_post_at`, audit
+    `scheduling.booking.reminder_by_post`; the planner's letters page lists it)
+    and False is returned.
     """
     authz.require_job(actor)
     with transaction.atomic():
         booking = lock_booking(booking.pk)
-        if booking.reminder_sent_at is not None or booking.status != Booking.Status.BOOKED:
+        if (
+            booking.reminder_sent_at is not None
+            or booking.reminder_by_post_at is not None
+            or booking.status != Booking.Status.BOOKED
+        ):
+            return False
+        if not booking.candidate.email:
+            route_by_post_locked(booking, REMINDER, actor=actor)
             return False
         booking.reminder_sent_at = _now()
         booking.save(update_fields=["reminder_sent_at"])

@@ -196,3 +196,10 @@ def test_the_progress_page_links_to_the_contact_page_for_the_officer(client):
     login_verified(client, _officer(candidate))
     page = client.get(reverse("grading:progress", args=[candidate.pk])).content.decode()
     assert _url(candidate) in page
+
+
+def test_the_page_says_reminders_changes_and_cancellations_go_by_post_too(client, english):
+    candidate = CandidateFactory()
+    login_verified(client, _officer(candidate))
+    page = client.get(_url(candidate)).content.decode()
+    assert "the invitation, the reminder and any change or cancellation" in page

@@ -9,10 +9,18 @@ from pypdf import PdfReader
 
 from examens.models import AuditEvent, Role
 from scheduling.letter_pdf import render_letter
-from scheduling.models import Booking
-from scheduling.services import book_candidate
+from scheduling.models import Booking, ComponentPolicy
+from scheduling.services import (
+    book_candidate,
+    cancel_booking,
+    cancel_session,
+    claim_reminder,
+    reschedule_booking,
+)
+from scheduling.services.letters import mark_letter_sent
+from scheduling.tasks import JOBS
 from tests.conftest import login_verified
-from tests.examens.factories import MembershipFactory, OrganisationFactory
+from tests.examens.factories import MembershipFactory, OrganisationFactory, component
 from tests.scheduling.factories import SessionFactory, candidate_for, planner_of
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +78,8 @@ def test_another_centres_planner_sees_none_of_it(client):
     assert page.status_code == 404  # plans no centre at all
     assert client.get(reverse("scheduling:letter-pdf", args=[booking.pk])).status_code == 404
     assert client.get(reverse("scheduling:letter-sent", args=[booking.pk])).status_code == 404
-    assert client.post(reverse("scheduling:letter-sent", args=[booking.pk])).status_code == 404
+    sent = reverse("scheduling:letter-sent", args=[booking.pk])
+    assert client.post(sent, {"kind": "invitation"}).status_code == 404
     booking.refresh_from_db()
     assert booking.letter_sent_at is None
 
@@ -140,8 +149,8 @@ def test_mark_as_sent_is_confirmed_then_marked_once(client):
     booking.refresh_from_db()
     assert booking.letter_sent_at is None  # a GET changes nothing
 
-    assert client.post(url).status_code == 302
-    assert client.post(url).status_code == 302
+    assert client.post(url, {"kind": "invitation"}).status_code == 302
+    assert client.post(url, {"kind": "invitation"}).status_code == 302
     booking.refresh_from_db()
     assert booking.letter_sent_at is not None
     assert booking.invitation_sent_at is not None
@@ -155,7 +164,9 @@ def test_renderer_refuses_an_unknown_language():
     booking, planner = _book()
     from scheduling.services.letters import letter_for_booking
 
-    letter = letter_for_booking(Booking.objects.get(pk=booking.pk), actor=planner)
+    letter = letter_for_booking(
+        Booking.objects.get(pk=booking.pk), actor=planner, kind="invitation"
+    )
     with pytest.raises(ValueError, match="de"):
         render_letter(letter, "de")
 
@@ -176,3 +187,156 @@ def test_a_missing_address_links_to_the_contact_page_for_whoever_may_change_it(c
     login_verified(client, officer_planner)
     page = client.get(reverse("scheduling:letters")).content.decode()
     assert f"{contact}?next=/planning/letters/" in page
+
+
+# --- Letters of each kind (decision 0029, amendment) ---------------------------------
+
+LATER = STARTS + datetime.timedelta(days=7)  # 22 June 2027, 10:00 in Amsterdam
+
+
+def _letter_of(kind: str, language: str = "nl"):
+    """A by-post booking whose letter of `kind` is due (through the services), its planner."""
+    booking, planner = _book(language=language)
+    if kind != "invitation":
+        mark_letter_sent(booking, actor=planner, kind="invitation")
+    if kind == "move":
+        later = SessionFactory(centre=booking.session.centre, starts_at=LATER)
+        booking = reschedule_booking(booking, actor=planner, to_session=later)
+    elif kind == "reminder":
+        # The reminder window reaches the session (configurable data).
+        ComponentPolicy.objects.update_or_create(
+            component=component("LEZ"), defaults={"reminder_days": 3650}
+        )
+        claim_reminder(booking, actor=JOBS)
+    elif kind == "cancellation":
+        cancel_booking(booking, actor=planner)
+    elif kind == "session_cancelled":
+        cancel_session(booking.session, actor=planner, reason="Examinator ziek")
+    return booking, planner
+
+
+@pytest.mark.parametrize(
+    ("kind", "language", "expected"),
+    [
+        (
+            "move",
+            "nl",
+            [
+                "Uw examen is verplaatst",
+                "Oude datum en tijd: 15 juni 2027, 10:00 uur",
+                "Nieuwe datum en tijd: 22 juni 2027, 10:00 uur",
+            ],
+        ),
+        (
+            "move",
+            "en",
+            [
+                "Your exam has been moved",
+                "Previous date and time: 15 June 2027, 10:00",
+                "New date and time: 22 June 2027, 10:00",
+            ],
+        ),
+        ("reminder", "nl", ["Herinnering aan uw examen", "15 juni 2027, 10:00 uur"]),
+        ("reminder", "en", ["Reminder of your exam", "15 June 2027, 10:00"]),
+        (
+            "cancellation",
+            "nl",
+            ["Uw examen gaat niet door", "15 juni 2027, 10:00 uur is geannuleerd"],
+        ),
+        ("cancellation", "en", ["Your exam has been cancelled", "15 June 2027, 10:00 has been"]),
+        (
+            "session_cancelled",
+            "nl",
+            ["Uw examen gaat niet door", "Dit telt niet als poging", "Reden: Examinator ziek"],
+        ),
+        (
+            "session_cancelled",
+            "en",
+            [
+                "Your exam has been cancelled",
+                "This does not count as an attempt",
+                "Reason: Examinator ziek",
+            ],
+        ),
+    ],
+)
+def test_letter_pdf_of_each_kind_in_each_language(client, kind, language, expected):
+    booking, planner = _letter_of(kind)
+    letter = "cancellation" if kind == "session_cancelled" else kind
+    booking = Booking.objects.get(pk=booking.pk)
+    login_verified(client, planner)
+    page = client.get(reverse("scheduling:letters")).content.decode()
+    assert f"{reverse('scheduling:letter-pdf', args=[booking.pk])}?kind={letter}&amp;lang=" in page
+    answer = client.get(
+        reverse("scheduling:letter-pdf", args=[booking.pk]), {"kind": letter, "lang": language}
+    )
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/pdf"
+    text = _text(answer.content)
+    for line in expected:
+        assert line in text
+    assert booking.candidate.full_name in text
+    assert booking.reference in text
+    assert booking.candidate.bsn not in text
+    assert booking.candidate.bsn not in answer.content.decode("latin-1")
+
+
+@pytest.mark.parametrize("kind", ["move", "reminder", "cancellation"])
+def test_letters_page_names_the_kind_and_mark_as_sent_takes_it(client, kind):
+    booking, planner = _letter_of(kind)
+    login_verified(client, planner)
+    page = client.get(reverse("scheduling:letters")).content.decode()
+    url = reverse("scheduling:letter-sent", args=[booking.pk])
+    assert f"{url}?kind={kind}" in page
+    confirm = client.get(url, {"kind": kind}).content.decode()
+    assert f'name="kind" value="{kind}"' in confirm
+    events = AuditEvent.objects.filter(action="scheduling.booking.letter_sent")
+    before = [e.pk for e in events]
+    assert client.post(url, {"kind": kind}).status_code == 302
+    assert client.post(url, {"kind": kind}).status_code == 302
+    assert [(e.object_id, e.data) for e in events.exclude(pk__in=before)] == [
+        (str(booking.pk), {"kind": kind})
+    ]
+    assert url not in client.get(reverse("scheduling:letters")).content.decode()
+
+
+@pytest.mark.parametrize("kind", ["postcard", ""])
+def test_an_unknown_kind_is_a_400_with_a_message_and_nothing_is_marked(client, kind):
+    booking, planner = _book()
+    login_verified(client, planner)
+    url = reverse("scheduling:letter-sent", args=[booking.pk])
+    for answer in (
+        client.post(url, {"kind": kind}),
+        client.get(reverse("scheduling:letter-pdf", args=[booking.pk]), {"kind": kind or "x"}),
+        client.get(url, {"kind": kind or "x"}),
+    ):
+        assert answer.status_code == 400
+        assert answer["Content-Type"].startswith("text/html")
+        assert len(list(answer.context["messages"])) == 1
+    booking.refresh_from_db()
+    assert booking.letter_sent_at is None
+    assert not AuditEvent.objects.filter(action="scheduling.booking.letter_sent").exists()
+
+
+def test_a_kind_that_is_not_due_is_refused_with_a_message(client):
+    booking, planner = _book()
+    login_verified(client, planner)
+    url = reverse("scheduling:letter-sent", args=[booking.pk])
+    answer = client.post(url, {"kind": "reminder"}, follow=True)
+    assert answer.status_code == 200
+    assert len(list(answer.context["messages"])) == 1
+    pdf = client.get(reverse("scheduling:letter-pdf", args=[booking.pk]), {"kind": "cancellation"})
+    assert pdf.status_code == 302
+    booking.refresh_from_db()
+    assert booking.letter_sent_at is None
+
+
+def test_another_centres_planner_gets_404_for_every_kind(client):
+    booking, _planner = _letter_of("reminder")
+    login_verified(client, planner_of(_book()[0].session.centre.organisation))
+    url = reverse("scheduling:letter-sent", args=[booking.pk])
+    assert client.post(url, {"kind": "reminder"}).status_code == 404
+    pdf = reverse("scheduling:letter-pdf", args=[booking.pk])
+    assert client.get(pdf, {"kind": "reminder"}).status_code == 404
+    booking.refresh_from_db()
+    assert booking.reminder_letter_sent_at is None
