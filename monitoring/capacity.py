@@ -33,24 +33,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    Min,
-    OuterRef,
-    Q,
-    Sum,
-)
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from examens.models import Candidate, Component
-from grading.progress_sets import outstanding_requirements
-from scheduling.models import Booking, ExamSession, WaitingListEntry
+from scheduling.models import ExamSession, WaitingListEntry
 from scheduling.selectors import available_sessions
 
+from . import figures
 from .demand import monday_of, spread
+from .figures_models import DemandCell, FigureSnapshot
 
 # Sessions whose seats were published: not a draft, not cancelled. A session of the
 # current week that has been held still counts, with the seats it had.
@@ -157,6 +149,7 @@ class Capacity:
     first_monday: datetime.date
     norm_days: int
     rows: list[CapacityRow] = field(default_factory=list)
+    snapshot: FigureSnapshot | None = None  # when the expected demand was counted
 
     def totals(self) -> list[Week]:
         """The weeks summed over every row: what the chart draws."""
@@ -259,51 +252,22 @@ def first_free_seats(query: CapacityQuery, now: datetime.datetime) -> dict[Key, 
 
 
 def expected_groups(
-    query: CapacityQuery,
+    query: CapacityQuery, snapshot: FigureSnapshot | None
 ) -> list[tuple[Hashable, datetime.date, int]]:
-    """(key, term end, count) of outstanding requirements that still need a seat.
-
-    What is outstanding is grading's rule (`grading.progress_sets`, the bulk form of
-    `candidate_progress`). Left out: components signed off rather than sat (PVT, MAP,
-    ...: no seats), and candidates who already hold an open booking, a waiting-list
-    entry or an offer for the component (the booking is in seats taken, the entry in
-    the waiting list). Grouped in the database: one statement.
-    """
-    sat = list(
-        Component.objects.exclude(assessment=Component.Assessment.SIGN_OFF).values_list(
-            "pk", flat=True
-        )
-    )
-    rows = outstanding_requirements(Candidate.objects.all()).filter(component_id__in=sat)
-    rows = rows.exclude(
-        Exists(
-            Booking.objects.filter(
-                candidate=OuterRef("pk"),
-                component=OuterRef("component_id"),
-                status__in=Booking.OPEN_STATUSES,
-            )
-        )
-    ).exclude(
-        Exists(
-            WaitingListEntry.objects.filter(
-                candidate=OuterRef("pk"),
-                component=OuterRef("component_id"),
-                status__in=(WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED),
-            )
-        )
-    )
+    """(key, Monday of the term end's week, count) of outstanding requirements that still
+    need a seat, as counted ahead in `snapshot` (`monitoring.demand_cells`); none before
+    the first count. One statement."""
+    if snapshot is None:
+        return []
+    cells = DemandCell.objects.filter(snapshot=snapshot)
     if query.component:
-        rows = rows.filter(component_code=query.component)
+        cells = cells.filter(component_code=query.component)
     if query.level:
-        rows = rows.filter(level=query.level)
+        cells = cells.filter(level=query.level)
     if query.region:
-        rows = rows.filter(municipality__name__iexact=query.region)
-    grouped = (
-        rows.values_list("component_code", "level", "municipality__name", "term_end")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return [((code, level, region), term_end, n) for code, level, region, term_end, n in grouped]
+        cells = cells.filter(municipality__name__iexact=query.region)
+    rows = cells.values_list("component_code", "level", "municipality__name", "term_week", "n")
+    return [((code, level, region), week, n) for code, level, region, week, n in rows]
 
 
 def capacity(query: CapacityQuery, *, now: datetime.datetime | None = None) -> Capacity:
@@ -314,15 +278,16 @@ def capacity(query: CapacityQuery, *, now: datetime.datetime | None = None) -> C
     seats = seats_by_week(query, first_monday)
     waiting = waiting_by_key(query)
     first_free = first_free_seats(query, now)
+    snapshot = figures.current(timezone.localdate(now))
     expected = spread(
-        expected_groups(query),
+        expected_groups(query, snapshot),
         first_monday=first_monday,
         horizon=query.weeks,
         norm_weeks=max(1, norm // 7),
     )
     keys: set[Key] = {key for key, _week in seats} | set(waiting) | set(first_free)
     keys |= {key for key in expected if isinstance(key, tuple)}
-    result = Capacity(query, first_monday, norm)
+    result = Capacity(query, first_monday, norm, snapshot=snapshot)
     for key in sorted(keys):
         weeks = []
         demand = expected.get(key)

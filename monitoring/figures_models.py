@@ -65,6 +65,24 @@ class FigureCell(models.Model):
         return f"{self.measure} {self.key} {self.slot}: {self.n}"
 
 
+class DemandCell(models.Model):
+    """Outstanding requirements that still need a seat (`monitoring.demand_cells`), per
+    component, level, region (the candidate's municipality) and week of the term end."""
+
+    snapshot = models.ForeignKey(FigureSnapshot, on_delete=models.CASCADE, related_name="+")
+    component_code = models.CharField(max_length=10)
+    level = models.CharField(max_length=2, blank=True)
+    municipality = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    term_week = models.DateField()  # the Monday of the week the term ends
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["snapshot", "component_code"], name="demand_cell_key")]
+
+    def __str__(self) -> str:
+        return f"{self.component_code} {self.level} {self.term_week}: {self.n}"
+
+
 class FigureRefresh(models.Model):
     """One row, locked while a refresh counts, so two jobs never count at once."""
 

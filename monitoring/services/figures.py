@@ -1,9 +1,9 @@
 """Counting the overview's and national view's figures ahead (decision 0033).
 
-`refresh_figures` is a job (the beat runs it every MONITORING_FIGURES_REFRESH_SECONDS,
-and a page that finds the figures stale asks for it): it counts every municipality's
-residents by status and every indicator, per municipality, cohort, route and migrant
-group, and stores them as one new snapshot in one transaction, so a reader sees the
+`refresh_figures` is a job (the beat runs it every 15 minutes, and a page that finds
+the figures stale asks for it): it counts every municipality's residents by status and
+every indicator, per municipality, cohort, route and migrant group, and the capacity
+view's expected demand, and stores them as one new snapshot in one transaction, so a reader sees the
 old snapshot or the new one, never half of one. Two jobs never count at once: the
 second finds the lock row taken and returns None. The two newest snapshots are kept
 (a reader may still be summing the one before).
@@ -21,7 +21,8 @@ from examens import authz
 from examens.audit import Actor, record_event
 from examens.models import Candidate, Organisation
 
-from ..figures_models import FigureCell, FigureRefresh, FigureSnapshot
+from ..demand_cells import demand_groups
+from ..figures_models import DemandCell, FigureCell, FigureRefresh, FigureSnapshot
 from ..figures_state import is_fresh, newest_snapshot, rules_fingerprint
 from ..indicator_tables import Cell
 from ..overview_indicators import indicator_cells
@@ -84,8 +85,20 @@ def refresh_figures(
         snapshot = FigureSnapshot.objects.create(taken_at=timezone.now(), day=day, rules=rules)
         stored = [_stored(snapshot, cell) for cell in _all_cells(day)]
         FigureCell.objects.bulk_create(stored, batch_size=BATCH)
+        demand = [
+            DemandCell(
+                snapshot=snapshot,
+                component_code=code,
+                level=level,
+                municipality_id=municipality,
+                term_week=week,
+                n=n,
+            )
+            for code, level, municipality, week, n in demand_groups()
+        ]
+        DemandCell.objects.bulk_create(demand, batch_size=BATCH)
         snapshot.complete = True
-        snapshot.cells = len(stored)
+        snapshot.cells = len(stored) + len(demand)
         snapshot.seconds = round(time.monotonic() - began, 3)
         snapshot.save(update_fields=["complete", "cells", "seconds"])
         kept = FigureSnapshot.objects.order_by("-taken_at", "-pk").values_list("pk", flat=True)

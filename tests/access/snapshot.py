@@ -14,6 +14,7 @@ from django.contrib.sessions.models import Session
 from django_otp_webauthn.models import WebAuthnUserHandle
 
 from examens.models import ApiToken, AuditEvent, User
+from monitoring.models import DemandCell, FigureCell, FigureRefresh, FigureSnapshot
 
 IGNORED_COLUMNS = {
     # record_api_token_use: when a token was last used (once a minute); no audit event.
@@ -25,7 +26,18 @@ IGNORED_COLUMNS = {
 # Rows a request writes for the requesting user alone, holding no domain state: the
 # session, and the random WebAuthn user handle that beginning a passkey ceremony creates
 # once per user (django-otp-webauthn), which names nobody else's object.
-UNTRACKED_MODELS = (Session, WebAuthnUserHandle)
+# The stored figures too (decision 0033): a page that finds them stale has the job count
+# them again (in embedded mode at once), as system:monitoring-figures with its own audit
+# event; they are counts derived from the data, and name nobody.
+UNTRACKED_MODELS = (
+    Session,
+    WebAuthnUserHandle,
+    FigureSnapshot,
+    FigureCell,
+    DemandCell,
+    FigureRefresh,
+)
+DERIVED_AUDIT_ACTIONS = ("monitoring.figures.refreshed",)
 
 Snapshot = dict[str, tuple[int, str]]
 
@@ -39,7 +51,10 @@ def snapshot() -> Snapshot:
         columns = [
             f.attname for f in meta.concrete_fields if (model, f.attname) not in IGNORED_COLUMNS
         ]
-        rows = list(model._base_manager.order_by("pk").values_list(*columns))
+        found = model._base_manager.order_by("pk")
+        if model is AuditEvent:
+            found = found.exclude(action__in=DERIVED_AUDIT_ACTIONS)
+        rows = list(found.values_list(*columns))
         tables[meta.db_table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     return tables
 
@@ -55,7 +70,11 @@ def changes(before: Snapshot, after: Snapshot, audit_from: int) -> list[str]:
     )
     if not changed:
         return []
-    events = AuditEvent.objects.filter(pk__gt=audit_from).order_by("pk")
+    events = (
+        AuditEvent.objects.filter(pk__gt=audit_from)
+        .exclude(action__in=DERIVED_AUDIT_ACTIONS)
+        .order_by("pk")
+    )
     return [
         f"tables changed: {', '.join(changed)}",
         *(f"audit: {e.action} {e.object_type}#{e.object_id} by {e.actor_label}" for e in events),
