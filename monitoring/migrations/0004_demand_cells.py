@@ -5,26 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('examens', '0009_candidate_postal_address'),
-        ('monitoring', '0003_stored_figures'),
+        ("examens", "0009_candidate_postal_address"),
+        ("monitoring", "0003_stored_figures"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemandCell',
+            name="DemandCell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('component_code', models.CharField(max_length=10)),
-                ('level', models.CharField(blank=True, max_length=2)),
-                ('term_week', models.DateField()),
-                ('n', models.BigIntegerField()),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='examens.organisation')),
-                ('snapshot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='monitoring.figuresnapshot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("component_code", models.CharField(max_length=10)),
+                ("level", models.CharField(blank=True, max_length=2)),
+                ("term_week", models.DateField()),
+                ("n", models.BigIntegerField()),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="examens.organisation",
+                    ),
+                ),
+                (
+                    "snapshot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="monitoring.figuresnapshot",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['snapshot', 'component_code'], name='demand_cell_key')],
+                "indexes": [
+                    models.Index(fields=["snapshot", "component_code"], name="demand_cell_key")
+                ],
             },
         ),
     ]
