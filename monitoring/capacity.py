@@ -278,7 +278,7 @@ def capacity(query: CapacityQuery, *, now: datetime.datetime | None = None) -> C
     seats = seats_by_week(query, first_monday)
     waiting = waiting_by_key(query)
     first_free = first_free_seats(query, now)
-    snapshot = figures.current(timezone.localdate(now))
+    snapshot, _fresh = figures.current(timezone.localdate(now))
     expected = spread(
         expected_groups(query, snapshot),
         first_monday=first_monday,

@@ -19,22 +19,24 @@ from .figures_state import is_fresh, max_age, newest_snapshot, rules_fingerprint
 from .tasks import refresh_figures_task
 
 
-def current(day: datetime.date) -> FigureSnapshot | None:
+def current(day: datetime.date) -> tuple[FigureSnapshot | None, bool]:
+    """(the snapshot to read, whether it is fresh)."""
     rules = rules_fingerprint()
     newest = newest_snapshot()
-    if newest is not None and is_fresh(newest, day=day, rules=rules):
-        return newest
-    request_refresh(day, rules)
-    return newest_snapshot()
+    if newest is None or not is_fresh(newest, day=day, rules=rules):
+        request_refresh(day, rules)
+        newest = newest_snapshot()
+    return newest, newest is not None and is_fresh(newest, day=day, rules=rules)
 
 
-def is_current(snapshot: FigureSnapshot, day: datetime.date) -> bool:
-    return is_fresh(snapshot, day=day, rules=rules_fingerprint())
+def refresh_key(day: datetime.date, rules: str) -> str:
+    """The cache key that marks a count for `day` and `rules` as asked for."""
+    return f"monitoring:figures:{day.isoformat()}:{rules}"
 
 
 def request_refresh(day: datetime.date, rules: str) -> None:
     """Queue one count for `day` and `rules`; asked again within the max age, nothing."""
     age = max_age()
-    if age and not cache.add(f"monitoring:figures:{day.isoformat()}:{rules}", 1, timeout=age):
+    if age and not cache.add(refresh_key(day, rules), 1, timeout=age):
         return
     refresh_figures_task.delay(day.isoformat())

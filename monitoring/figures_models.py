@@ -4,8 +4,9 @@ A `FigureSnapshot` is one complete count of every municipality's residents, take
 the job `monitoring.services.figures.refresh_figures` for one day (statuses such as
 "term expired" depend on the day) and one set of at-risk rules. Its `FigureCell`s hold
 the counts per municipality, cohort, route and migrant group: the smallest cells
-every filter and every table of the pages can be summed from. Readers use the newest
-complete snapshot (`monitoring.figures`); nothing but the job writes here.
+every filter and every table of the pages can be summed from; its `DemandCell`s the
+capacity view's expected demand. A snapshot is written in one transaction, so readers
+(`monitoring.figures`) never see half of one; nothing but the job writes here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ class FigureSnapshot(models.Model):
     taken_at = models.DateTimeField(_("counted at"), db_index=True)
     day = models.DateField(_("day counted for"))
     rules = models.CharField(_("at-risk rules counted with"), max_length=400)
-    complete = models.BooleanField(default=False)
     cells = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(_("seconds taken"), default=0)
 

@@ -28,4 +28,4 @@ def is_fresh(snapshot: FigureSnapshot, *, day: datetime.date, rules: str) -> boo
 
 
 def newest_snapshot() -> FigureSnapshot | None:
-    return FigureSnapshot.objects.filter(complete=True).order_by("-taken_at", "-pk").first()
+    return FigureSnapshot.objects.order_by("-taken_at", "-pk").first()

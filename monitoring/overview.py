@@ -53,23 +53,20 @@ class OverviewFilter:
     route: int | None = None  # Route.pk
 
     def apply(self, candidates: QuerySet[Candidate]) -> QuerySet[Candidate]:
-        if self.cohort is not None:
-            candidates = candidates.filter(term_start__year=self.cohort)
-        if self.regime:
-            candidates = candidates.filter(route__regime__code=self.regime)
-        if self.route is not None:
-            candidates = candidates.filter(route_id=self.route)
-        return candidates
+        return self._narrow(candidates, cohort="term_start__year")
 
     def apply_cells(self, cells: QuerySet[FigureCell]) -> QuerySet[FigureCell]:
-        """The same filters on stored cells."""
+        """The same filters on stored cells (their cohort is a column)."""
+        return self._narrow(cells, cohort="cohort")
+
+    def _narrow(self, rows: QuerySet, *, cohort: str) -> QuerySet:
         if self.cohort is not None:
-            cells = cells.filter(cohort=self.cohort)
+            rows = rows.filter(**{cohort: self.cohort})
         if self.regime:
-            cells = cells.filter(route__regime__code=self.regime)
+            rows = rows.filter(route__regime__code=self.regime)
         if self.route is not None:
-            cells = cells.filter(route_id=self.route)
-        return cells
+            rows = rows.filter(route_id=self.route)
+        return rows
 
     def as_data(self) -> dict:
         return {"cohort": self.cohort, "regime": self.regime, "route": self.route}
@@ -157,10 +154,6 @@ def _line_label(cohort, regime, route, asylum) -> str:
     return f"{cohort} · {regime} · {route} · {GROUP_LABELS[bool(asylum)]}"
 
 
-def residents(municipality: Organisation, filters: OverviewFilter) -> QuerySet[Candidate]:
-    return filters.apply(Candidate.objects.filter(municipality=municipality))
-
-
 def municipality_overview(
     user: User,
     *,
@@ -177,7 +170,7 @@ def municipality_overview(
     """
     municipality = municipality_for_overview(user, municipality_id)
     today = today or timezone.localdate()
-    snapshot = figures.current(today)
+    snapshot, fresh = figures.current(today)
     lines: dict[tuple, StatusLine] = {}
     cohorts: dict[int, StatusLine] = {}
     cells: list[Cell] = []
@@ -203,7 +196,7 @@ def municipality_overview(
         cohorts=[cohorts[k] for k in sorted(cohorts)],
         indicators=indicators_of(cells),
         snapshot=snapshot,
-        fresh=snapshot is not None and figures.is_current(snapshot, today),
+        fresh=fresh,
     )
 
 
@@ -230,7 +223,7 @@ def national_view(
         "name", "pk"
     )
     lines = {m.pk: StatusLine((m.pk,), m.name) for m in municipalities}
-    snapshot = figures.current(today)
+    snapshot, fresh = figures.current(today)
     if snapshot is not None:
         counted = (
             filters.apply_cells(
@@ -254,5 +247,5 @@ def national_view(
         lines=ordered,
         published=suppress(table, threshold=suppression_threshold()),
         snapshot=snapshot,
-        fresh=snapshot is not None and figures.is_current(snapshot, today),
+        fresh=fresh,
     )

@@ -38,7 +38,6 @@ class Migration(migrations.Migration):
                     "rules",
                     models.CharField(max_length=400, verbose_name="at-risk rules counted with"),
                 ),
-                ("complete", models.BooleanField(default=False)),
                 ("cells", models.PositiveIntegerField(default=0)),
                 ("seconds", models.FloatField(default=0, verbose_name="seconds taken")),
             ],

@@ -97,10 +97,9 @@ def refresh_figures(
             for code, level, municipality, week, n in demand_groups()
         ]
         DemandCell.objects.bulk_create(demand, batch_size=BATCH)
-        snapshot.complete = True
         snapshot.cells = len(stored) + len(demand)
         snapshot.seconds = round(time.monotonic() - began, 3)
-        snapshot.save(update_fields=["complete", "cells", "seconds"])
+        snapshot.save(update_fields=["cells", "seconds"])
         kept = FigureSnapshot.objects.order_by("-taken_at", "-pk").values_list("pk", flat=True)
         old = list(kept[KEEP:])
         FigureSnapshot.objects.filter(pk__in=old).delete()

@@ -17,12 +17,13 @@ from examens.audit import SystemActor
 from examens.models import AuditEvent, Candidate, Decision
 from grading.models import Result
 from monitoring.at_risk_models import AtRiskRule
+from monitoring.figures import refresh_key
 from monitoring.figures_models import FigureCell, FigureSnapshot
+from monitoring.figures_state import rules_fingerprint
 from monitoring.overview import (
     OverviewFilter,
     municipality_overview,
     national_view,
-    residents,
     status_counts,
 )
 from monitoring.overview_indicators import indicators
@@ -111,6 +112,10 @@ def make_resident(towns, traits, clerk) -> Candidate:
             reason="x",
         )
     return person
+
+
+def residents(municipality, filters):
+    return filters.apply(Candidate.objects.filter(municipality=municipality))
 
 
 def live_lines(municipality, filters) -> dict:
@@ -251,11 +256,7 @@ def test_before_the_first_count_the_page_says_so(client, settings):
     settings.MONITORING_FIGURES_MAX_AGE = 3600
     town = OrganisationFactory()
     CandidateFactory(municipality=town)
-    rules = ";".join(
-        f"{r.kind}:{r.parameter or ''}"
-        for r in AtRiskRule.objects.filter(active=True).order_by("pk")
-    )
-    cache.set(f"monitoring:figures:{TODAY.isoformat()}:{rules}", 1, 60)  # already queued
+    cache.set(refresh_key(TODAY, rules_fingerprint()), 1, 60)  # already queued
     try:
         login_verified(client, officer(town))
         response = client.get(reverse("monitoring:overview"), HTTP_ACCEPT_LANGUAGE="en")
