@@ -39,7 +39,7 @@ class FigureCell(models.Model):
     class Measure(models.TextChoices):
         STATUS = "status"
         FIRST_BOOKING = "first_booking"
-        PASS_RATES = "pass_rates"  # noqa: S105 (a measure's name)
+        PASS_RATES = "pass_rates"  # noqa: S105 - a measure's name  # nosec B105
         ATTEMPTS = "attempts"
         WAITS = "waits"
         TURNAROUND = "turnaround"

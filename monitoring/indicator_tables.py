@@ -18,7 +18,7 @@ WAIT_BOUNDS = (28, 56, 112)
 ATTEMPT_BUCKETS = (0, 1, 2, 3)  # and "4 or more"
 
 FIRST_BOOKING = "first_booking"
-PASS_RATES = "pass_rates"  # noqa: S105 (a measure's name)
+PASS_RATES = "pass_rates"  # noqa: S105 - a measure's name  # nosec B105
 ATTEMPTS = "attempts"
 WAITS = "waits"
 TURNAROUND = "turnaround"

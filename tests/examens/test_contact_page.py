@@ -4,6 +4,7 @@ the postal address and the language, how a bad value is refused, and the audit t
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from examens.exceptions import RegistryError
@@ -198,8 +199,9 @@ def test_the_progress_page_links_to_the_contact_page_for_the_officer(client):
     assert _url(candidate) in page
 
 
-def test_the_page_says_reminders_changes_and_cancellations_go_by_post_too(client, english):
+def test_the_page_says_reminders_changes_and_cancellations_go_by_post_too(client):
     candidate = CandidateFactory()
     login_verified(client, _officer(candidate))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(_url(candidate)).content.decode()
     assert "the invitation, the reminder and any change or cancellation" in page
