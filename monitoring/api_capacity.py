@@ -4,10 +4,14 @@ Scope `capacity:read`. The figures are national aggregates with no personal data
 a token of any organisation, or a person the page admits (planner or officer,
 verified second factor), gets the same answer. Query parameters are read strictly
 (examens.api_input.read_query): an empty, repeated or out-of-range one is a 400
-naming it. Lists are paged with `limit` and `offset`.
+naming it. Lists are paged with `limit` and `offset`. The capacity list also says
+when the expected demand was counted (`demand_counted_at`, null before the first
+count: decision 0033); seats are read live.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
@@ -111,12 +115,37 @@ class _CapacityAccess(generics.ListAPIView):
             raise PermissionDenied
 
 
+class CountedPagination(BoundedLimitOffsetPagination):
+    """The page envelope plus `demand_counted_at`: when the expected demand on the page
+    was counted (the view sets `counted_at`), or null before the first count."""
+
+    counted_at: datetime.datetime | None = None
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        counted = self.counted_at
+        response.data["demand_counted_at"] = (
+            serializers.DateTimeField().to_representation(counted) if counted else None
+        )
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["properties"]["demand_counted_at"] = {
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+        }
+        return envelope
+
+
 class CapacityView(_CapacityAccess):
     """Demand against seats published per component, level and region, by ISO week from
     the current one; the first free seat against the norm. Ordered by component, level
     and region."""
 
     serializer_class = CapacityRowSerializer
+    pagination_class = CountedPagination
 
     @extend_schema(parameters=[CapacityQuerySerializer])
     def get(self, request, *args, **kwargs):
@@ -130,7 +159,9 @@ class CapacityView(_CapacityAccess):
             region=data.get("region", "").strip(),
             weeks=data.get("weeks", settings.CAPACITY_DEFAULT_WEEKS),
         )
-        return selectors.capacity(query).rows
+        result = selectors.capacity(query)
+        self.paginator.counted_at = result.snapshot.taken_at if result.snapshot else None
+        return result.rows
 
 
 class CapacityWaitView(_CapacityAccess):

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from examens.exceptions import NotPermitted
 from examens.gates import require
 from examens.permissions import CANDIDATE_CHANGE_ROLES, visible_candidates
 from examens.views.errors import act
@@ -127,8 +126,6 @@ def letter_pdf(request, booking_id: int):
         return _bad_kind(request, kind)
     try:
         letter = letter_for_booking(booking, actor=request.user, kind=kind)
-    except NotPermitted:
-        raise
     except BookingStateError as error:
         messages.error(request, str(error.message))
         return redirect(letters_url())

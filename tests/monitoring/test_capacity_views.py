@@ -1,10 +1,17 @@
 """The capacity page and API: who may see them, what they show, scopes and tenancy."""
 
+import datetime
+
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from examens.models import Role
 from examens.services import create_api_token
+from monitoring.figures import refresh_key
+from monitoring.figures_models import FigureSnapshot
+from monitoring.figures_state import rules_fingerprint
 from scheduling.models import WaitingListEntry
 from tests.conftest import login_verified
 from tests.examens.factories import (
@@ -142,6 +149,27 @@ def test_the_api_gives_the_figures_with_the_capacity_scope(client, world):
     assert row["first_free_seat"]["norm_days"] == 28
 
 
+def test_the_api_says_when_the_expected_demand_was_counted(client, world):
+    body = token(client, AgencyFactory(), ["capacity:read"]).get(reverse(API)).json()
+
+    counted = FigureSnapshot.objects.latest("taken_at").taken_at
+    assert datetime.datetime.fromisoformat(body["demand_counted_at"]) == counted
+
+
+def test_before_the_first_count_the_api_says_demand_was_not_counted(client, world, settings):
+    """Services mode: the count is queued for a worker and nothing was ever counted."""
+    settings.MONITORING_FIGURES_MAX_AGE = 3600
+    cache.set(refresh_key(timezone.localdate(), rules_fingerprint()), 1, 60)  # queued
+    try:
+        response = token(client, AgencyFactory(), ["capacity:read"]).get(reverse(API))
+    finally:
+        cache.clear()
+
+    assert response.status_code == 200
+    assert response.json()["demand_counted_at"] is None
+    assert not FigureSnapshot.objects.exists()
+
+
 def test_the_api_refuses_a_token_without_the_scope(client, world):
     response = token(client, AgencyFactory(), ["sessions:read"]).get(reverse(API))
 
@@ -149,8 +177,9 @@ def test_the_api_refuses_a_token_without_the_scope(client, world):
     assert response.json()["code"] == "permission_denied"
 
 
-def test_every_organisations_token_gets_the_same_figures(client, world):
+def test_every_organisations_token_gets_the_same_figures(client, world, settings):
     """Tenancy by decision 0015: national aggregates, not per organisation."""
+    settings.MONITORING_FIGURES_MAX_AGE = 3600  # one count serves the three answers
     answers = []
     for organisation in (AgencyFactory(), OrganisationFactory(), ProviderFactory()):
         answers.append(token(client, organisation, ["capacity:read"]).get(reverse(API)).json())
