@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from certificates.models import Certificate
 from certificates.pdf import outcome_texts
@@ -155,7 +155,9 @@ def test_public_page_shows_only_printed_facts_the_verdict_and_the_key(client, ho
     )
     with translation.override("en"):
         window = formats.date_format(
-            datetime.datetime.fromisoformat(key["valid_from"]).date(), "j F Y"
+            # The page gives the day in Europe/Amsterdam, as every date it shows.
+            timezone.localtime(datetime.datetime.fromisoformat(key["valid_from"])).date(),
+            "j F Y",
         )
     client.cookies["django_language"] = "en"
 
