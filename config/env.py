@@ -35,6 +35,11 @@ def database_from_url(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use postgres://)")
     options: dict = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    # PostgreSQL's JIT compiles a query whose estimated cost is high; the progress rule's
+    # queries are large expression trees over few rows, and compiling them took 1-10 s
+    # of a 10 ms query (decision 0034). Off unless the URL's `options` sets jit itself.
+    if "jit" not in options.get("options", ""):
+        options["options"] = " ".join(filter(None, [options.get("options"), "-c jit=off"]))
     # Connections must be real sessions (direct, or a pooler in session mode): audit chains
     # hold session advisory locks (decision 0006) and the booking's fixed statements are
     # prepared once per session (examens.sql, decision 0007).

@@ -12,9 +12,11 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage, storages
+from django.db import connection
 
 from config.celery import refuse_to_start_without_a_public_site_url
 from config.env import database_from_url
+from tests.conftest import require_service
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -139,7 +141,24 @@ def test_database_url_is_parsed_with_encoded_credentials_and_options():
     assert config["OPTIONS"] == {
         "sslmode": "require",
         "connect_timeout": "5",
+        "options": "-c jit=off",
     }
+
+
+def test_database_url_turns_jit_off_unless_its_options_set_it():
+    given = database_from_url("postgres://db/examenbeheer?options=-c%20statement_timeout%3D5000")
+    assert given["OPTIONS"]["options"] == "-c statement_timeout=5000 -c jit=off"
+    chosen = database_from_url("postgres://db/examenbeheer?options=-c%20jit%3Don")
+    assert chosen["OPTIONS"]["options"] == "-c jit=on"
+
+
+@pytest.mark.django_db
+def test_the_connection_runs_without_jit():
+    """The at-risk list's query cost 1 s of JIT compiling on ten candidates (decision 0034)."""
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
 
 
 def test_database_url_without_port_or_password():
