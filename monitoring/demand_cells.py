@@ -21,9 +21,15 @@ from examens.models import Candidate, Component
 from grading.progress_sets import outstanding_requirements
 from scheduling.models import Booking, WaitingListEntry
 
+from .demand import monday_of
 
-def demand_groups() -> Iterator[tuple[str, str, int, datetime.date, int]]:
-    """(component code, level, municipality id, Monday of the term end, count)."""
+
+def demand_groups(day: datetime.date) -> Iterator[tuple[str, str, int, datetime.date, int]]:
+    """(component code, level, municipality id, Monday of the term end, count), counted
+    on `day`. Terms that ended before the week of `day` are overdue alike (`spread`):
+    they are summed into the week before it, which leaves a fifth of the cells on data
+    that goes back to 2013 (decision 0033)."""
+    overdue = monday_of(day) - datetime.timedelta(weeks=1)
     sat = list(
         Component.objects.exclude(assessment=Component.Assessment.SIGN_OFF).values_list(
             "pk", flat=True
@@ -52,8 +58,12 @@ def demand_groups() -> Iterator[tuple[str, str, int, datetime.date, int]]:
         .annotate(n=Count("pk"))
         .order_by()
     )
+    totals: dict[tuple[str, str, int, datetime.date], int] = {}
     for row in grouped:
         week = row["term_week"]
         if isinstance(week, datetime.datetime):
             week = week.date()
-        yield row["component_code"], row["level"], row["municipality_id"], week, row["n"]
+        key = (row["component_code"], row["level"], row["municipality_id"], max(week, overdue))
+        totals[key] = totals.get(key, 0) + row["n"]
+    for (code, level, municipality, week), n in totals.items():
+        yield code, level, municipality, week, n

@@ -73,7 +73,9 @@ class DemandCell(models.Model):
     component_code = models.CharField(max_length=10)
     level = models.CharField(max_length=2, blank=True)
     municipality = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    term_week = models.DateField()  # the Monday of the week the term ends
+    # The Monday of the week the term ends; for terms ended before the week of the
+    # snapshot's day, the Monday before that week (they are overdue alike).
+    term_week = models.DateField()
     n = models.BigIntegerField()
 
     class Meta:

@@ -94,7 +94,7 @@ def refresh_figures(
                 term_week=week,
                 n=n,
             )
-            for code, level, municipality, week, n in demand_groups()
+            for code, level, municipality, week, n in demand_groups(day)
         ]
         DemandCell.objects.bulk_create(demand, batch_size=BATCH)
         snapshot.cells = len(stored) + len(demand)

@@ -13,6 +13,7 @@ from examens.audit import SystemActor
 from examens.models import Decision
 from monitoring.capacity import CapacityQuery, capacity
 from monitoring.capacity_waits import median_waits
+from monitoring.figures_models import DemandCell
 from monitoring.services import refresh_figures
 from scheduling.models import Booking, ExamSession, WaitingListEntry
 from tests.examens.factories import (
@@ -136,6 +137,36 @@ def test_outstanding_requirements_are_demand_spread_over_the_weeks_before_the_te
     # KNM: all four (the exemption and the booking are for LEZ only).
     assert sum(w.expected for w in row_of(result, code="KNM", level="").weeks) == 4
     assert not [r for r in result.rows if r.component in ("PVT", "MAP")]  # signed off, no seats
+
+
+def test_terms_ended_in_different_weeks_are_stored_as_one_overdue_cell_and_spread_alike(
+    utrecht, settings
+):
+    settings.CAPACITY_WAIT_NORM_DAYS = 28
+    monday = this_monday()
+    for weeks_ago in (1, 3, 40, 300):  # four different weeks, all before this one
+        term_end = monday - datetime.timedelta(weeks=weeks_ago, days=-2)
+        CandidateFactory(
+            municipality=utrecht.organisation,
+            term_start=term_end - datetime.timedelta(days=3 * 365),
+            term_end=term_end,
+        )
+    ending = CandidateFactory(
+        municipality=utrecht.organisation, term_end=monday + datetime.timedelta(days=2)
+    )
+
+    snapshot = refresh_figures(actor=SystemActor("test"), force=True)
+    cells = DemandCell.objects.filter(snapshot=snapshot, component_code="LEZ", level="B1")
+    weeks = row_of(capacity(CapacityQuery(weeks=6))).weeks
+
+    assert sorted((c.term_week, c.n) for c in cells) == [
+        (monday - datetime.timedelta(weeks=1), 4),
+        (monday, 1),
+    ]
+    # The four overdue seats over the four norm weeks; the term ending this week wants
+    # its seat this week.
+    assert [w.expected for w in weeks] == [2, 1, 1, 1, 0, 0]
+    assert ending.term_end >= monday
 
 
 def test_a_week_with_enough_seats_is_not_over_capacity(utrecht):
