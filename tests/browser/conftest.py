@@ -121,10 +121,12 @@ def new_context(browser, server):
 def screenshot():
     """Save the page as docs/screenshots/<name>.png when SCREENSHOTS is set; else nothing."""
 
-    def take(page, name: str, *, width: int = 1280, full_page: bool = True) -> None:
+    def take(
+        page, name: str, *, width: int = 1280, full_page: bool = True, height: int = 900
+    ) -> None:
         if not SCREENSHOTS:
             return
-        page.set_viewport_size({"width": width, "height": 900})
+        page.set_viewport_size({"width": width, "height": height})
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOT_DIR / f"{name}.png"
         page.screenshot(path=str(target), full_page=full_page)

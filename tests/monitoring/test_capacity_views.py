@@ -26,6 +26,7 @@ from tests.examens.factories import (
 )
 
 from .capacity_factories import session_in
+from .svg import misdrawn
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +75,14 @@ def test_a_planner_sees_the_weeks_over_capacity_in_words(client, world, settings
     assert 'class="table-wrap"' in body
     assert "<svg" in body
     assert "<desc" in body
+
+
+def test_the_chart_is_drawn_with_plain_numbers_on_a_dutch_page(client, world, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    body = person(client, OrganisationFactory(), Role.PLANNER).get(reverse(PAGE)).content.decode()
+
+    assert "<rect" in body
+    assert misdrawn(body) == []
 
 
 def test_the_page_shows_no_personal_data(client, world):

@@ -40,6 +40,8 @@ from tests.examens.factories import (
 )
 from tests.grading.factories import BookingFactory, SessionFactory
 
+from .svg import misdrawn
+
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()  # the pages count against today; the fixture follows it
@@ -208,6 +210,18 @@ def test_pages_show_the_legend_the_chart_and_no_personal_data(client, town, sett
     assert "Overview of Zwolle" in page
     assert "&lt;10: fewer than 10, or hidden" in national
     assert "Deventer" in national
+
+
+def test_the_chart_is_drawn_with_plain_numbers_on_a_dutch_page(client, town, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    login_verified(client, officer(town["zwolle"]))
+    page = client.get(reverse("monitoring:overview")).content.decode()
+    login_verified(client, officer(AgencyFactory()))
+    national = client.get(reverse("monitoring:national")).content.decode()
+
+    for body in (page, national):
+        assert "<rect" in body
+        assert misdrawn(body) == []
 
 
 def test_a_bad_filter_is_a_400_naming_nothing_half_done(client, town):
