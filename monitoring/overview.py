@@ -206,14 +206,16 @@ class NationalView:
     lines: list[StatusLine]  # per municipality (every municipality, zero rows included)
     published: SuppressedTable
     snapshot: FigureSnapshot | None
+    indicators: Indicators  # summed over every municipality; not suppressed yet
     fresh: bool = True
 
 
 def national_view(
     user: User, *, filters: OverviewFilter, today: datetime.date | None = None
 ) -> NationalView:
-    """Every municipality's residents by status, suppressed (decision 0019), from the
-    current snapshot.
+    """Every municipality's residents by status, suppressed (decision 0019), and the
+    indicators summed over all of them (published suppressed by the view:
+    `monitoring.national_indicators`), from the current snapshot.
 
     Raises NotPermitted unless the user is an officer of the agency. Read-only.
     """
@@ -224,11 +226,11 @@ def national_view(
     )
     lines = {m.pk: StatusLine((m.pk,), m.name) for m in municipalities}
     snapshot, fresh = figures.current(today)
+    summed: list[Cell] = []
     if snapshot is not None:
+        stored = filters.apply_cells(FigureCell.objects.filter(snapshot=snapshot))
         counted = (
-            filters.apply_cells(
-                FigureCell.objects.filter(snapshot=snapshot, measure=FigureCell.Measure.STATUS)
-            )
+            stored.filter(measure=FigureCell.Measure.STATUS)
             .values_list("municipality_id", "key")
             .annotate(n=Sum("n"))
             .order_by()
@@ -236,6 +238,14 @@ def national_view(
         for municipality_id, status, n in counted:
             if municipality_id in lines:
                 lines[municipality_id].counts[status] += n
+        national = (
+            stored.exclude(measure=FigureCell.Measure.STATUS)
+            .filter(municipality__in=municipalities)
+            .values_list("measure", "key", "slot")
+            .annotate(n=Sum("n"))
+            .order_by()
+        )
+        summed = [Cell(None, measure, key, slot, n) for measure, key, slot, n in national]
     ordered = list(lines.values())
     table = Table(
         rows=[line.label for line in ordered],
@@ -247,5 +257,6 @@ def national_view(
         lines=ordered,
         published=suppress(table, threshold=suppression_threshold()),
         snapshot=snapshot,
+        indicators=indicators_of(summed),
         fresh=fresh,
     )

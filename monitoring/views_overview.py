@@ -18,6 +18,7 @@ from examens.models import Regime, Route, User
 from . import indicator_tables as indicators
 from . import overview as selectors
 from .exports import stream_table
+from .national_indicators import published_indicators
 from .overview_chart import status_bars
 from .overview_rules import STATUSES
 from .suppression import SuppressedTable, suppress
@@ -116,6 +117,7 @@ def national(request):
         published=published,
         statuses=published.columns,
         chart=status_bars([(_("All municipalities"), published.column_totals)]),
+        indicators=published_indicators(view.indicators, threshold=context["threshold"]),
     )
     return render(request, "monitoring/national.html", context)
 
