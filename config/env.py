@@ -1,6 +1,7 @@
 """Small, dependency-free readers for the environment variables the settings use."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -38,7 +39,7 @@ def database_from_url(url: str) -> dict:
     # PostgreSQL's JIT compiles a query whose estimated cost is high; the progress rule's
     # queries are large expression trees over few rows, and compiling them took 1-10 s
     # of a 10 ms query (decision 0034). Off unless the URL's `options` sets jit itself.
-    if "jit" not in options.get("options", ""):
+    if not re.search(r"(?:^|\s)jit\s*=", options.get("options", "")):
         options["options"] = " ".join(filter(None, [options.get("options"), "-c jit=off"]))
     # Connections must be real sessions (direct, or a pooler in session mode): audit chains
     # hold session advisory locks (decision 0006) and the booking's fixed statements are

@@ -150,6 +150,8 @@ def test_database_url_turns_jit_off_unless_its_options_set_it():
     assert given["OPTIONS"]["options"] == "-c statement_timeout=5000 -c jit=off"
     chosen = database_from_url("postgres://db/examenbeheer?options=-c%20jit%3Don")
     assert chosen["OPTIONS"]["options"] == "-c jit=on"
+    tuned = database_from_url("postgres://db/examenbeheer?options=-c%20jit_above_cost%3D1")
+    assert tuned["OPTIONS"]["options"] == "-c jit_above_cost=1 -c jit=off"
 
 
 @pytest.mark.django_db
