@@ -33,8 +33,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.conf import settings
-from django.db.models import Count, DateField, F, Min, Q, Sum, Value
-from django.db.models.functions import Greatest, TruncWeek
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from scheduling.models import ExamSession, WaitingListEntry
@@ -252,13 +252,12 @@ def first_free_seats(query: CapacityQuery, now: datetime.datetime) -> dict[Key, 
 
 
 def expected_groups(
-    query: CapacityQuery, snapshot: FigureSnapshot | None, first_monday: datetime.date
+    query: CapacityQuery, snapshot: FigureSnapshot | None
 ) -> list[tuple[Hashable, datetime.date, int]]:
     """(key, Monday of the term end's week, count) of outstanding requirements that still
-    need a seat, as counted ahead in `snapshot` (`monitoring.demand_cells`); none before
-    the first count. One statement. Terms that ended before `first_monday` are all
-    overdue alike (`spread`), so the database sums them into one week per key: most
-    cells are of such terms."""
+    need a seat, as counted ahead in `snapshot` (`monitoring.demand_cells`, which keeps
+    the terms already ended as one overdue week per key); none before the first count.
+    One statement."""
     if snapshot is None:
         return []
     cells = DemandCell.objects.filter(snapshot=snapshot)
@@ -268,13 +267,7 @@ def expected_groups(
         cells = cells.filter(level=query.level)
     if query.region:
         cells = cells.filter(municipality__name__iexact=query.region)
-    overdue = Value(first_monday - datetime.timedelta(weeks=1), output_field=DateField())
-    rows = (
-        cells.annotate(week=Greatest("term_week", overdue))
-        .values_list("component_code", "level", "municipality__name", "week")
-        .annotate(total=Sum("n"))
-        .order_by()
-    )
+    rows = cells.values_list("component_code", "level", "municipality__name", "term_week", "n")
     return [((code, level, region), week, n) for code, level, region, week, n in rows]
 
 
@@ -288,7 +281,7 @@ def capacity(query: CapacityQuery, *, now: datetime.datetime | None = None) -> C
     first_free = first_free_seats(query, now)
     snapshot, _fresh = figures.current(timezone.localdate(now))
     expected = spread(
-        expected_groups(query, snapshot, first_monday),
+        expected_groups(query, snapshot),
         first_monday=first_monday,
         horizon=query.weeks,
         norm_weeks=max(1, norm // 7),

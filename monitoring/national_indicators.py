@@ -160,8 +160,6 @@ def _turnaround(
         released: list[Published] = (
             [t.on_time, t.late] if publishable and t.component not in hides else [marker, marker]
         )
-        if t.on_time + t.late == 0:
-            released = [0, 0]
         lines.append((t.component, [*released, *overdue[t.component]]))
     return PublishedIndicator(
         "turnaround",
